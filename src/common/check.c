@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common/kernel-compat.h"
+#include "common/util.h"
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+
+static int has_process_vm_readv(void)
+{
+	char src[8] = "cryo", dst[8] = {0};
+	struct iovec l = {dst, sizeof(dst)}, r = {src, sizeof(src)};
+
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == sizeof(src);
+}
+
+static int has_pagemap_scan(void)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	struct page_region region;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)page,
+		.end = (uintptr_t)page + sizeof(page),
+		.vec = (uintptr_t)&region,
+		.vec_len = 1,
+		.category_anyof_mask = PAGE_IS_PRESENT,
+	};
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = ioctl(fd, PAGEMAP_SCAN, &arg) >= 0;
+	close(fd);
+	return ok;
+}
+
+/* Asking for our own PID: EEXIST means the kernel understood set_tid. */
+static int has_clone3_set_tid(void)
+{
+	pid_t self = getpid();
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&self,
+		.set_tid_size = 1,
+	};
+	long ret = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (ret == 0)
+		_exit(0);
+	if (ret > 0)
+		waitpid(ret, NULL, 0);
+	return ret < 0 && errno == EEXIST;
+}
+
+static int has_prctl_mm_map(void)
+{
+	unsigned int size = 0;
+
+	return prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, &size, 0, 0) == 0 && size > 0;
+}
+
+static int has_kcmp(void)
+{
+	return syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, 0, 0) >= 0;
+}
+
+static int has_map_files(void)
+{
+	return access("/proc/self/map_files", R_OK) == 0;
+}
+
+static int has_userfaultfd(void)
+{
+	long fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int has_vdso(void)
+{
+	return getauxval(AT_SYSINFO_EHDR) != 0;
+}
+
+/* PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_GETSIGMASK and the rseq query on a real child. */
+static int has_ptrace_features(void)
+{
+	uint64_t mask;
+	uint8_t rseq[24];
+	int status, ok;
+	pid_t child = fork();
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	if (child < 0)
+		return 0;
+	ok = ptrace(PTRACE_SEIZE, child, NULL, NULL) == 0 &&
+	     ptrace(PTRACE_INTERRUPT, child, NULL, NULL) == 0 &&
+	     waitpid(child, &status, __WALL) == child && status >> 16 == PTRACE_EVENT_STOP &&
+	     ptrace(PTRACE_GETSIGMASK, child, (void *)sizeof(mask), &mask) == 0 &&
+	     ptrace(PTRACE_GET_RSEQ_CONFIGURATION, child, (void *)sizeof(rseq), rseq) > 0;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, __WALL);
+	return ok;
+}
+
+static const struct {
+	const char *name;
+	int (*probe)(void);
+} features[] = {
+	{"ptrace seize, interrupt, sigmask, rseq query", has_ptrace_features},
+	{"process_vm_readv", has_process_vm_readv},
+	{"pagemap PAGEMAP_SCAN", has_pagemap_scan},
+	{"clone3 with set_tid", has_clone3_set_tid},
+	{"prctl PR_SET_MM_MAP", has_prctl_mm_map},
+	{"kcmp", has_kcmp},
+	{"/proc/PID/map_files", has_map_files},
+	{"userfaultfd", has_userfaultfd},
+	{"vDSO", has_vdso},
+};
+
+int cryo_check(void)
+{
+	size_t i;
+	int missing = 0;
+
+	for (i = 0; i < ARRAY_SIZE(features); i++) {
+		int ok = features[i].probe();
+
+		printf("%-48s %s\n", features[i].name, ok ? "yes" : "no");
+		missing += !ok;
+	}
+	printf(missing ? "%d feature(s) missing\n" : "Looks good.\n", missing);
+	return missing ? -1 : 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers both sides use. */
+#ifndef CRYO_COMMON_UTIL_H
+#define CRYO_COMMON_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* readlink of /proc/PID/<what> into buf, NUL-terminated; logs and fails on truncation. */
+int proc_readlink(pid_t pid, const char *what, char *buf, size_t size);
+/* Write all of buf, retrying short writes. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read exactly len bytes at offset, or fail. */
+int pread_all(int fd, void *buf, size_t len, off_t off);
+
+#endif

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/* cryo's command line: dump, restore, check, show, with criu's option names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "common/check.h"
+#include "common/log.h"
+#include "dump/dump.h"
+#include "images/image.h"
+#include "restore/restore.h"
+
+enum long_only_opts {
+	OPT_PIDFILE = 256,
+};
+
+struct cli {
+	const char *command;
+	const char *dir;
+	const char *log_file;
+	const char *pidfile;
+	pid_t pid;
+	int leave_running, leave_stopped, detach;
+};
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-o LOG] [-v[N]]\n"
+	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-o LOG] [-v[N]]\n"
+	"  cryo check                 kernel features cryo needs, each present or not\n"
+	"  cryo show DIR              every image of DIR decoded to JSON\n"
+	"  cryo --help | --version\n"
+	"\n"
+	"Options:\n"
+	"  -t, --tree PID             the process to dump\n"
+	"  -D, --images-dir DIR       where the images are (it must exist)\n"
+	"  -R, --leave-running        the dumped process carries on (default: it is killed)\n"
+	"  -s, --leave-stopped        the dumped process is left stopped (SIGSTOP)\n"
+	"  -d, --restore-detached     return once the process runs (default: wait for it and\n"
+	"                             exit with its status)\n"
+	"      --pidfile FILE         write the restored PID to FILE\n"
+	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
+	"  -v[N], --verbosity[=N]     more messages: -v4 is everything\n";
+
+static const struct option long_opts[] = {
+	{"tree", required_argument, NULL, 't'},
+	{"images-dir", required_argument, NULL, 'D'},
+	{"leave-running", no_argument, NULL, 'R'},
+	{"leave-stopped", no_argument, NULL, 's'},
+	{"restore-detached", no_argument, NULL, 'd'},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE},
+	{"log-file", required_argument, NULL, 'o'},
+	{"verbosity", optional_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cryo: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see cryo --help)\n");
+	return 1;
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > 4194304)
+		return -1;
+	*pid = v;
+	return 0;
+}
+
+static int parse_verbosity(const char *arg)
+{
+	if (!arg) {
+		log_set_level(log_get_level() + 1);
+		return 0;
+	}
+	if (arg[0] < '0' || arg[0] > '4' || arg[1])
+		return -1;
+	log_set_level(arg[0] - '0');
+	return 0;
+}
+
+static int parse_option(struct cli *cli, int opt)
+{
+	switch (opt) {
+	case 't':
+		return parse_pid(optarg, &cli->pid) ? usage_error("bad PID '%s'", optarg) : 0;
+	case 'D':
+		cli->dir = optarg;
+		return 0;
+	case 'R':
+		cli->leave_running = 1;
+		return 0;
+	case 's':
+		cli->leave_stopped = 1;
+		return 0;
+	case 'd':
+		cli->detach = 1;
+		return 0;
+	case OPT_PIDFILE:
+		cli->pidfile = optarg;
+		return 0;
+	case 'o':
+		cli->log_file = optarg;
+		return 0;
+	case 'v':
+		return parse_verbosity(optarg) ? usage_error("bad verbosity '%s'", optarg) : 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	case 'V':
+		printf("cryo %s (%s)\n", CRYO_VERSION, ARCH_NAME);
+		exit(0);
+	}
+	return usage_error("%s", "unknown option");
+}
+
+/* Options until the first non-option word (the command, or what follows it). */
+static int parse_options(struct cli *cli, int argc, char **argv)
+{
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdo:v::hV", long_opts, NULL)) != -1) {
+		if (opt == '?')
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		ret = parse_option(cli, opt);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv)
+{
+	opterr = 0;
+	if (parse_options(cli, argc, argv))
+		return 1;
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	cli->command = argv[optind++];
+	/* Options may follow the command too, as with criu. */
+	if (parse_options(cli, argc, argv))
+		return 1;
+	if (!strcmp(cli->command, "show") && !cli->dir && optind < argc)
+		cli->dir = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int open_dir(const char *dir)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("cannot open the images directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISDIR(st.st_mode)) {
+		pr_err("%s is not a directory", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int open_log(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		pr_err("cannot open the log file %s: %s", name, strerror(errno));
+		return -1;
+	}
+	log_set_fd(fd);
+	return 0;
+}
+
+static int run_dump(const struct cli *cli, int dirfd)
+{
+	struct dump_opts opts = {
+		.pid = cli->pid,
+		.dirfd = dirfd,
+		.leave_running = cli->leave_running,
+		.leave_stopped = cli->leave_stopped,
+	};
+
+	if (!cli->pid)
+		return usage_error("%s", "dump needs -t PID");
+	if (cli->leave_running && cli->leave_stopped)
+		return usage_error("%s", "-R and -s exclude each other");
+	/* The images hold the process's memory: only the owner may look. */
+	if (fchmod(dirfd, 0700)) {
+		pr_err("cannot make %s private: %s", cli->dir, strerror(errno));
+		return 1;
+	}
+	return cryo_dump(&opts) ? 1 : 0;
+}
+
+static int run_restore(const struct cli *cli, int dirfd)
+{
+	struct restore_opts opts = {
+		.dirfd = dirfd,
+		.detach = cli->detach,
+		.pidfile = cli->pidfile,
+	};
+	int ret = cryo_restore(&opts);
+
+	return ret < 0 ? 1 : ret;
+}
+
+static int run_in_dir(const struct cli *cli)
+{
+	int dirfd, ret;
+
+	if (!cli->dir)
+		return usage_error("%s needs -D DIR", cli->command);
+	dirfd = open_dir(cli->dir);
+	if (dirfd < 0)
+		return 1;
+	if (cli->log_file && open_log(dirfd, cli->log_file)) {
+		close(dirfd);
+		return 1;
+	}
+	ret = !strcmp(cli->command, "dump") ? run_dump(cli, dirfd) : run_restore(cli, dirfd);
+	close(dirfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+
+	if (parse_args(&cli, argc, argv))
+		return 1;
+	if (!strcmp(cli.command, "dump") || !strcmp(cli.command, "restore"))
+		return run_in_dir(&cli);
+	if (!strcmp(cli.command, "check"))
+		return cryo_check() ? 1 : 0;
+	if (!strcmp(cli.command, "show")) {
+		if (!cli.dir)
+			return usage_error("%s", "show needs a DIR");
+		return img_show_dir(cli.dir, STDOUT_FILENO) ? 1 : 0;
+	}
+	return usage_error("unknown command '%s'", cli.command);
+}

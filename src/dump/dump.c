@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cryo dump: seize the task, collect, write the images, then kill it, leave it running or leave
+ * it stopped. Any failure leaves it running as it was: parasite cured, tracer detached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "common/log.h"
+#include "dump/dump.h"
+#include "dump/vma.h"
+#include "images/image.h"
+
+/* cryo cannot dump itself, nor a process it runs inside of. */
+static int check_not_ancestor(pid_t pid)
+{
+	pid_t p = getpid();
+
+	while (p > 1) {
+		struct proc_stat st;
+
+		if (p == pid) {
+			pr_err("process %d is cryo itself or one of its ancestors", pid);
+			return -EINVAL;
+		}
+		if (proc_parse_stat(p, &st))
+			return -EINVAL;
+		p = st.ppid;
+	}
+	if (pid == 1) {
+		pr_err("process 1 is an ancestor of cryo: it cannot be dumped from here");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_target(pid_t pid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (pid <= 0 || access(path, F_OK)) {
+		pr_err("no process with PID %d", pid);
+		return -ESRCH;
+	}
+	return check_not_ancestor(pid);
+}
+
+/* What issue-by-issue growth has not reached yet is refused before anything is touched. */
+static int check_single_task(struct dump_task *t)
+{
+	char path[64], *children;
+	size_t len;
+	int ret;
+
+	if (t->status.threads != 1) {
+		pr_err("process %d has %u threads: only single-threaded processes can be dumped yet",
+		       t->pid, t->status.threads);
+		return -ENOTSUP;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", t->pid, t->pid);
+	ret = proc_read_file(path, &children, &len);
+	if (ret)
+		return ret;
+	free(children);
+	if (len) {
+		pr_err("process %d has child processes: process trees cannot be dumped yet", t->pid);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int collect_proc(struct dump_task *t)
+{
+	int ret;
+
+	ret = proc_parse_stat(t->pid, &t->stat);
+	if (!ret)
+		ret = proc_parse_status(t->pid, &t->status);
+	if (!ret)
+		ret = check_single_task(t);
+	if (!ret)
+		ret = proc_parse_smaps(t->pid, &t->vmas, &t->nr_vmas);
+	if (ret)
+		return ret;
+	t->vdso = vma_find_vdso(t->vmas, t->nr_vmas);
+	return 0;
+}
+
+static int write_inventory(const struct dump_task *t)
+{
+	struct rec_inventory rec = {
+		.arch = ARCH_IMG,
+		.root_pid = t->pid,
+		.nr_tasks = 1,
+		.page_size = IMG_PAGE_SIZE,
+		.dump_time = time(NULL),
+	};
+	struct img img;
+	int ret;
+
+	ret = img_create(t->dirfd, IMG_KIND_INVENTORY, 0, &img);
+	if (ret)
+		return ret;
+	ret = img_write(&img, REC_INVENTORY, &rec, sizeof(rec));
+	if (ret) {
+		img_close(&img);
+		return ret;
+	}
+	return img_close(&img);
+}
+
+/* With the task seized: everything, in the order that fails early and changes nothing first. */
+static int dump_seized(struct dump_task *t)
+{
+	int ret;
+
+	ret = collect_proc(t);
+	if (!ret)
+		ret = arch_get_regs(t->pid, t->regs);
+	if (!ret)
+		ret = dump_files(t);
+	if (!ret)
+		ret = parasite_collect(t);
+	if (!ret)
+		ret = dump_core(t);
+	if (!ret)
+		ret = dump_mm(t);
+	if (!ret)
+		ret = dump_pages(t);
+	/* Last: an image directory without an inventory is an incomplete dump. */
+	if (!ret)
+		ret = write_inventory(t);
+	return ret;
+}
+
+int cryo_dump(const struct dump_opts *opts)
+{
+	struct dump_task t = {.pid = opts->pid, .dirfd = opts->dirfd};
+	int ret, how;
+
+	ret = check_target(opts->pid);
+	if (ret)
+		return ret;
+	t.regs = calloc(1, sizeof(*t.regs));
+	if (!t.regs)
+		return -ENOMEM;
+	unlinkat(opts->dirfd, "inventory.img", 0);
+	ret = seize_task(opts->pid);
+	if (ret)
+		goto out;
+	ret = dump_seized(&t);
+	how = ret || opts->leave_running ? RELEASE_RUN
+	      : opts->leave_stopped	 ? RELEASE_STOPPED
+					 : RELEASE_KILL;
+	if (release_task(opts->pid, how) && !ret)
+		ret = -EIO;
+	if (!ret)
+		pr_info("dump of %d done", opts->pid);
+out:
+	free(t.vmas);
+	free(t.regs);
+	return ret;
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pagemap-PID.img and pages-PID.img: the content of every page the task has, read from outside.
+ *
+ * PAGEMAP_SCAN finds, VMA by VMA, the runs of pages worth storing: present or swapped, never the
+ * shared zero page, and in a private file mapping only the pages the task changed (a page still
+ * the file's is found in the file at restore). process_vm_readv copies many runs in one call into
+ * a large buffer, written to pages-PID.img in one write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/kernel-compat.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "dump/dump.h"
+#include "dump/vma.h"
+#include "images/image.h"
+
+#define COPY_BUF_SIZE (32u << 20)
+#define MAX_IOV 1024
+#define SCAN_REGIONS 512
+
+/* Runs gathered for one process_vm_readv, with their records. */
+struct page_batch {
+	struct iovec iov[MAX_IOV];
+	int nr;
+	size_t bytes;
+};
+
+struct page_dump {
+	pid_t pid;
+	int pagemap_fd, mem_fd;
+	struct img pagemap, pages;
+	uint64_t offset; /* of the next run in pages-PID.img */
+	uint8_t *buf;
+	struct page_batch batch;
+	uint64_t pages_stored;
+};
+
+static int record_run(struct page_dump *d, uint64_t vaddr, size_t len)
+{
+	struct rec_page_run rec = {
+		.vaddr = vaddr,
+		.nr_pages = len / IMG_PAGE_SIZE,
+		.offset = d->offset,
+	};
+
+	d->offset += len;
+	d->pages_stored += rec.nr_pages;
+	return img_write(&d->pagemap, REC_PAGE_RUN, &rec, sizeof(rec));
+}
+
+static int flush_batch(struct page_dump *d)
+{
+	struct page_batch *b = &d->batch;
+	struct iovec local = {.iov_base = d->buf, .iov_len = b->bytes};
+	ssize_t n;
+	int i, ret;
+
+	if (!b->nr)
+		return 0;
+	n = process_vm_readv(d->pid, &local, 1, b->iov, b->nr, 0);
+	if (n != (ssize_t)b->bytes) {
+		pr_err("cannot read the memory of %d: %s", d->pid,
+		       n < 0 ? strerror(errno) : "short read");
+		return n < 0 ? -errno : -EIO;
+	}
+	ret = write_all(d->pages.fd, d->buf, b->bytes);
+	if (ret) {
+		pr_err("cannot write pages-%d.img: %s", d->pid, strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < b->nr && !ret; i++)
+		ret = record_run(d, (uint64_t)b->iov[i].iov_base, b->iov[i].iov_len);
+	b->nr = 0;
+	b->bytes = 0;
+	return ret;
+}
+
+/* A region without PROT_READ: /proc/PID/mem reads it anyway (the kernel forces access). */
+static int copy_unreadable(struct page_dump *d, uint64_t start, uint64_t end)
+{
+	int ret = flush_batch(d);
+
+	while (!ret && start < end) {
+		size_t len = end - start < COPY_BUF_SIZE ? end - start : COPY_BUF_SIZE;
+
+		ret = pread_all(d->mem_fd, d->buf, len, start);
+		if (ret) {
+			pr_err("cannot read %lx of %d: %s", (unsigned long)start, d->pid,
+			       strerror(-ret));
+			return ret;
+		}
+		ret = write_all(d->pages.fd, d->buf, len);
+		if (!ret)
+			ret = record_run(d, start, len);
+		start += len;
+	}
+	return ret;
+}
+
+static int add_run(struct page_dump *d, uint64_t start, uint64_t end)
+{
+	struct page_batch *b = &d->batch;
+	int ret = 0;
+
+	while (!ret && start < end) {
+		size_t room = COPY_BUF_SIZE - b->bytes;
+		size_t len = end - start < room ? end - start : room;
+
+		b->iov[b->nr].iov_base = (void *)start;
+		b->iov[b->nr].iov_len = len;
+		b->nr++;
+		b->bytes += len;
+		start += len;
+		if (b->nr == MAX_IOV || b->bytes == COPY_BUF_SIZE)
+			ret = flush_batch(d);
+	}
+	return ret;
+}
+
+/* Which pages of a VMA are stored: the PAGEMAP_SCAN masks for its kind. */
+static void scan_masks(uint32_t kind, struct pm_scan_arg *arg)
+{
+	arg->category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	/* "inverted + mask": the category must be absent */
+	arg->category_inverted = PAGE_IS_PFNZERO;
+	arg->category_mask = PAGE_IS_PFNZERO;
+	if (kind == VMA_FILE_PRIVATE) {
+		arg->category_inverted |= PAGE_IS_FILE;
+		arg->category_mask |= PAGE_IS_FILE;
+	}
+}
+
+static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_t kind)
+{
+	struct page_region regions[SCAN_REGIONS];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = v->start,
+		.end = v->end,
+		.vec = (uintptr_t)regions,
+		.vec_len = SCAN_REGIONS,
+	};
+	int ret = 0;
+
+	scan_masks(kind, &arg);
+	while (!ret && arg.start < arg.end) {
+		long i, n = ioctl(d->pagemap_fd, PAGEMAP_SCAN, &arg);
+
+		if (n < 0)
+			return pr_perror("PAGEMAP_SCAN of %d at %lx", d->pid,
+					 (unsigned long)arg.start);
+		for (i = 0; i < n && !ret; i++)
+			ret = v->prot & PROT_READ
+				      ? add_run(d, regions[i].start, regions[i].end)
+				      : copy_unreadable(d, regions[i].start, regions[i].end);
+		arg.start = arg.walk_end;
+	}
+	return ret;
+}
+
+static int stores_pages(uint32_t kind)
+{
+	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
+}
+
+static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < t->nr_vmas && !ret; i++) {
+		uint32_t kind;
+
+		ret = vma_kind(&t->vmas[i], t->pid, &kind);
+		if (ret == VMA_SKIP) {
+			ret = 0;
+			continue;
+		}
+		if (!ret && stores_pages(kind))
+			ret = dump_vma_pages(d, &t->vmas[i], kind);
+	}
+	return ret ? ret : flush_batch(d);
+}
+
+static int open_proc(pid_t pid, const char *what)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pr_perror("cannot open %s", path);
+	return fd;
+}
+
+int dump_pages(struct dump_task *t)
+{
+	struct page_dump *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	d->pid = t->pid;
+	d->pages.fd = d->pagemap.fd = -1;
+	d->pagemap_fd = open_proc(t->pid, "pagemap");
+	d->mem_fd = open_proc(t->pid, "mem");
+	d->buf = malloc(COPY_BUF_SIZE);
+	ret = d->pagemap_fd < 0 ? d->pagemap_fd : d->mem_fd < 0 ? d->mem_fd : 0;
+	if (!ret && !d->buf)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = img_create(t->dirfd, IMG_KIND_PAGEMAP, t->pid, &d->pagemap);
+	if (!ret)
+		ret = img_pages_create(t->dirfd, t->pid, &d->pages);
+	if (!ret)
+		ret = dump_all_vmas(d, t);
+	if (d->pagemap.fd >= 0 && img_close(&d->pagemap) && !ret)
+		ret = -EIO;
+	if (d->pages.fd >= 0 && img_close(&d->pages) && !ret)
+		ret = -EIO;
+	if (!ret)
+		pr_info("%d: %lu pages stored", t->pid, (unsigned long)d->pages_stored);
+	if (d->pagemap_fd >= 0)
+		close(d->pagemap_fd);
+	if (d->mem_fd >= 0)
+		close(d->mem_fd);
+	free(d->buf);
+	free(d);
+	return ret;
+}

@@ -1,0 +1,850 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD}.
+ *
+ * Every parser works on a private NUL-terminated copy of the text, which it cuts into lines and
+ * blank-separated tokens in place. The text is checked first: a /proc file is never empty, holds
+ * no NUL byte and ends with a newline, so a missing final newline means the text was cut short.
+ * Every number goes through parse_number(), which refuses signs, prefixes, trailing garbage and
+ * values out of range. A result is handed back only when the whole text parsed.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dump/proc_parse.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every page size Linux uses is a multiple of 4096, so VMA bounds are always aligned to it. */
+#define VMA_ALIGN 4096u
+
+/* proc(5) numbers the fields of /proc/PID/stat from 1; the last one cryo reads is exit_code. */
+#define STAT_NR_FIELDS 52
+
+/* What is being parsed, for error messages: "/proc/42/smaps" (or "smaps" for a buffer). */
+struct parse_ctx {
+	const char *what;
+	unsigned int line; /* 0: the message is about the whole text */
+};
+
+/* A parser of a whole text, checked and NUL-terminated; it fills *out only on success. */
+typedef int (*text_parser)(struct parse_ctx *c, char *text, void *out);
+
+static int parse_error(const struct parse_ctx *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Log one line naming the file and the line, and return err. */
+static int parse_error(const struct parse_ctx *c, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->line)
+		pr_err("%s line %u: %s", c->what, c->line, msg);
+	else
+		pr_err("%s: %s", c->what, msg);
+	return err;
+}
+
+/* ---- text, lines, tokens, numbers ------------------------------------------------------------ */
+
+static int check_text(const struct parse_ctx *c, const char *text, size_t len)
+{
+	const char *nul;
+
+	if (!len)
+		return parse_error(c, -EINVAL, "empty");
+	nul = memchr(text, '\0', len);
+	if (nul)
+		return parse_error(c, -EINVAL, "NUL byte at offset %td", nul - text);
+	if (text[len - 1] != '\n')
+		return parse_error(c, -EINVAL, "no newline at the end (cut short?)");
+	return 0;
+}
+
+/* text[len] is '\0' and text may be modified. */
+static int parse_text(const char *what, char *text, size_t len, text_parser parse, void *out)
+{
+	struct parse_ctx c = {.what = what};
+	int ret;
+
+	ret = check_text(&c, text, len);
+	if (ret)
+		return ret;
+	return parse(&c, text, out);
+}
+
+/* buf[0..len) only: it need not be NUL-terminated. */
+static int parse_buf(const char *what, const char *buf, size_t len, text_parser parse, void *out)
+{
+	char *text;
+	int ret;
+
+	text = malloc(len + 1);
+	if (!text) {
+		pr_err("%s: cannot allocate %zu bytes", what, len + 1);
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(text, buf, len);
+	text[len] = '\0';
+	ret = parse_text(what, text, len, parse, out);
+	free(text);
+	return ret;
+}
+
+static int parse_path(const char *path, text_parser parse, void *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = proc_read_file(path, &text, &len);
+	if (ret)
+		return ret;
+	ret = parse_text(path, text, len, parse, out);
+	free(text);
+	return ret;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n';
+}
+
+static char *skip_blanks(char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+/* Cut the next blank-separated token out of *cursor; NULL when none is left. */
+static char *next_token(char **cursor)
+{
+	char *start = skip_blanks(*cursor), *end = start;
+
+	if (!*start)
+		return NULL;
+	while (*end && !is_blank(*end))
+		end++;
+	if (*end)
+		*end++ = '\0';
+	*cursor = end;
+	return start;
+}
+
+/* The one token of value, which must have no other. */
+static int single_token(const struct parse_ctx *c, const char *name, char *value, char **tok)
+{
+	*tok = next_token(&value);
+	if (!*tok)
+		return parse_error(c, -EINVAL, "%s has no value", name);
+	if (next_token(&value))
+		return parse_error(c, -EINVAL, "%s: garbage after '%.32s'", name, *tok);
+	return 0;
+}
+
+/* Cut the next line out of *cursor and count it. */
+static char *next_line(struct parse_ctx *c, char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!*line)
+		return NULL;
+	nl = line + strcspn(line, "\n");
+	*cursor = *nl ? nl + 1 : nl;
+	*nl = '\0';
+	c->line++;
+	return line;
+}
+
+/*
+ * A whole token as an unsigned number in base 8, 10 or 16, at most max. strtoull() alone would
+ * take blanks, a sign (and wrap "-1"), or a "0x" prefix: check that there are only digits first.
+ */
+static int parse_number(const struct parse_ctx *c, const char *name, const char *tok, int base,
+			uint64_t max, uint64_t *out)
+{
+	static const char *const digits[] = {
+	    [8] = "01234567",
+	    [10] = "0123456789",
+	    [16] = "0123456789abcdefABCDEF",
+	};
+	unsigned long long val;
+
+	if (!tok)
+		return parse_error(c, -EINVAL, "%s is missing", name);
+	if (!*tok || tok[strspn(tok, digits[base])])
+		return parse_error(c, -EINVAL, "%s: '%.32s' is not a base-%d number", name, tok,
+				   base);
+	errno = 0;
+	val = strtoull(tok, NULL, base);
+	if (errno == ERANGE || val > max)
+		return parse_error(c, -EINVAL, "%s: %.32s is out of range", name, tok);
+	*out = val;
+	return 0;
+}
+
+/* A number field of a result structure: where it is, how it is written, what it may hold. */
+struct number_desc {
+	const char *name;
+	int base;
+	uint64_t max;
+	size_t off, size; /* size: 4 or 8 bytes */
+};
+
+#define NUMBER(type, member, base_, max_)                                                          \
+	{                                                                                          \
+		.name = #member, .base = base_, .max = max_, .off = offsetof(type, member),        \
+		.size = sizeof(((type *)0)->member)                                                \
+	}
+
+/* Parse tok as d describes and store it into the structure at base. */
+static int parse_field(const struct parse_ctx *c, const char *tok, const struct number_desc *d,
+		       void *base)
+{
+	char *field = (char *)base + d->off;
+	uint64_t val;
+	uint32_t val32;
+	int ret;
+
+	ret = parse_number(c, d->name, tok, d->base, d->max, &val);
+	if (ret)
+		return ret;
+	/* max fits the member's type, so the narrowing below keeps the value. */
+	if (d->size == sizeof(val32)) {
+		val32 = val;
+		memcpy(field, &val32, sizeof(val32));
+	} else {
+		memcpy(field, &val, sizeof(val));
+	}
+	return 0;
+}
+
+/* ---- smaps ----------------------------------------------------------------------------------- */
+
+struct vma_list {
+	struct proc_vma *vmas;
+	size_t nr, size;
+};
+
+static const struct {
+	char code[3];
+	uint32_t flag;
+} vmflag_codes[] = {
+    {"gd", PVMF_GROWSDOWN},  {"dc", PVMF_DONTFORK}, {"dd", PVMF_DONTDUMP},
+    {"wf", PVMF_WIPEONFORK}, {"hg", PVMF_HUGEPAGE}, {"nh", PVMF_NOHUGEPAGE},
+    {"mg", PVMF_MERGEABLE},  {"rr", PVMF_RANDOM},   {"sr", PVMF_SEQUENTIAL},
+    {"lo", PVMF_LOCKED},     {"sh", PVMF_SHARED},   {"io", PVMF_IO},
+    {"pf", PVMF_PFNMAP},
+};
+
+/* Append a zeroed VMA to the list. */
+static int vma_list_add(const struct parse_ctx *c, struct vma_list *l)
+{
+	struct proc_vma *vmas;
+	size_t size;
+
+	if (l->nr == l->size) {
+		size = l->size ? l->size * 2 : 64;
+		vmas = reallocarray(l->vmas, size, sizeof(*vmas));
+		if (!vmas)
+			return parse_error(c, -ENOMEM, "cannot allocate %zu VMAs", size);
+		l->vmas = vmas;
+		l->size = size;
+	}
+	memset(&l->vmas[l->nr++], 0, sizeof(*l->vmas));
+	return 0;
+}
+
+/* "a-b" (an address range) or "a:b" (a device): two hex numbers around sep. */
+static int parse_hex_pair(const struct parse_ctx *c, const char *name, char *tok, char sep,
+			  uint64_t max, uint64_t *a, uint64_t *b)
+{
+	char *mid = tok ? strchr(tok, sep) : NULL;
+	int ret;
+
+	if (!mid)
+		return parse_error(c, -EINVAL, "bad %s '%.32s'", name, tok ? tok : "");
+	*mid = '\0';
+	ret = parse_number(c, name, tok, 16, max, a);
+	if (ret)
+		return ret;
+	return parse_number(c, name, mid + 1, 16, max, b);
+}
+
+/* "rwxp": each letter or '-', then 'p'rivate or 's'hared. */
+static int parse_perms(const struct parse_ctx *c, const char *tok, struct proc_vma *v)
+{
+	if (!tok || strlen(tok) != 4 || !strchr("r-", tok[0]) || !strchr("w-", tok[1]) ||
+	    !strchr("x-", tok[2]) || !strchr("ps", tok[3]))
+		return parse_error(c, -EINVAL, "bad permissions '%.32s'", tok ? tok : "");
+	v->prot = (tok[0] == 'r' ? PROT_READ : 0) | (tok[1] == 'w' ? PROT_WRITE : 0) |
+		  (tok[2] == 'x' ? PROT_EXEC : 0);
+	v->shared = tok[3] == 's';
+	return 0;
+}
+
+/* "start-end perms offset major:minor inode   name"; the name is kept verbatim. */
+static int parse_vma_header(const struct parse_ctx *c, char *line, struct proc_vma *v)
+{
+	char *range = next_token(&line);
+	char *perms = next_token(&line);
+	char *offset = next_token(&line);
+	char *dev = next_token(&line);
+	char *inode = next_token(&line);
+	char *name = skip_blanks(line);
+	uint64_t major, minor;
+	size_t name_len;
+	int ret;
+
+	ret = parse_hex_pair(c, "address range", range, '-', UINT64_MAX, &v->start, &v->end);
+	if (!ret)
+		ret = parse_perms(c, perms, v);
+	if (!ret)
+		ret = parse_number(c, "offset", offset, 16, UINT64_MAX, &v->pgoff);
+	if (!ret)
+		ret = parse_hex_pair(c, "device", dev, ':', UINT32_MAX, &major, &minor);
+	if (!ret)
+		ret = parse_number(c, "inode", inode, 10, UINT64_MAX, &v->ino);
+	if (ret)
+		return ret;
+	v->dev_major = major;
+	v->dev_minor = minor;
+
+	if (v->start >= v->end)
+		return parse_error(c, -EINVAL, "bad address range %" PRIx64 "-%" PRIx64, v->start,
+				   v->end);
+	if (v->start % VMA_ALIGN || v->end % VMA_ALIGN)
+		return parse_error(c, -EINVAL, "address range %" PRIx64 "-%" PRIx64 " not aligned",
+				   v->start, v->end);
+	name_len = strlen(name);
+	if (name_len >= sizeof(v->name))
+		return parse_error(c, -ENAMETOOLONG, "name longer than %zu bytes",
+				   sizeof(v->name) - 1);
+	memcpy(v->name, name, name_len + 1);
+	return 0;
+}
+
+/* "VmFlags: rd wr mr mw me gd ac": two-letter codes; those cryo has no use for are skipped. */
+static int parse_vmflags(const struct parse_ctx *c, char *value, uint32_t *flags)
+{
+	char *tok;
+	size_t i;
+
+	while ((tok = next_token(&value))) {
+		if (strlen(tok) != 2)
+			return parse_error(c, -EINVAL, "bad VmFlags code '%.32s'", tok);
+		for (i = 0; i < ARRAY_SIZE(vmflag_codes); i++)
+			if (!strcmp(tok, vmflag_codes[i].code))
+				*flags |= vmflag_codes[i].flag;
+	}
+	return 0;
+}
+
+/*
+ * A key line is "Name: value" with a name of letters, digits and '_'; return the name and point
+ * *value past the ':', or NULL: then the line must be a VMA header.
+ */
+static char *split_smaps_key(char *line, char **value)
+{
+	char *p = line;
+
+	if (!isalpha((unsigned char)*p))
+		return NULL;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	if (*p != ':')
+		return NULL;
+	*p = '\0';
+	*value = p + 1;
+	return line;
+}
+
+static int smaps_key_line(const struct parse_ctx *c, struct vma_list *l, const char *key,
+			  char *value, bool *has_flags)
+{
+	struct proc_vma *v;
+
+	if (!l->nr)
+		return parse_error(c, -EINVAL, "%.32s line before the first VMA", key);
+	v = &l->vmas[l->nr - 1];
+	if (strcmp(key, "VmFlags"))
+		return 0;
+	if (*has_flags)
+		return parse_error(c, -EINVAL, "second VmFlags line for VMA %" PRIx64 "-%" PRIx64,
+				   v->start, v->end);
+	*has_flags = true;
+	return parse_vmflags(c, value, &v->vmflags);
+}
+
+static int missing_vmflags(const struct parse_ctx *c, const struct proc_vma *v)
+{
+	return parse_error(c, -EINVAL, "VMA %" PRIx64 "-%" PRIx64 " has no VmFlags line", v->start,
+			   v->end);
+}
+
+static int smaps_vma_line(const struct parse_ctx *c, struct vma_list *l, char *line,
+			  bool *has_flags)
+{
+	struct proc_vma *v, *prev;
+	int ret;
+
+	if (l->nr && !*has_flags)
+		return missing_vmflags(c, &l->vmas[l->nr - 1]);
+	ret = vma_list_add(c, l);
+	if (ret)
+		return ret;
+	v = &l->vmas[l->nr - 1];
+	ret = parse_vma_header(c, line, v);
+	if (ret)
+		return ret;
+	prev = l->nr > 1 ? v - 1 : NULL;
+	if (prev && v->start < prev->end)
+		return parse_error(c, -EINVAL,
+				   "VMA %" PRIx64 "-%" PRIx64 " is not above %" PRIx64 "-%" PRIx64,
+				   v->start, v->end, prev->start, prev->end);
+	*has_flags = false;
+	return 0;
+}
+
+/* On error the caller frees the list. */
+static int smaps_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct vma_list *l = out;
+	bool has_flags = false; /* the last VMA had its VmFlags line */
+	char *line, *key, *value;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		key = split_smaps_key(line, &value);
+		if (key)
+			ret = smaps_key_line(c, l, key, value, &has_flags);
+		else
+			ret = smaps_vma_line(c, l, line, &has_flags);
+		if (ret)
+			return ret;
+	}
+	if (!l->nr)
+		return parse_error(c, -EINVAL, "no VMA");
+	if (!has_flags)
+		return missing_vmflags(c, &l->vmas[l->nr - 1]);
+	return 0;
+}
+
+/* Hand the list over on success, free it on error. */
+static int smaps_result(int ret, struct vma_list *l, struct proc_vma **vmas, size_t *nr)
+{
+	if (ret) {
+		free(l->vmas);
+		*l = (struct vma_list){0};
+	}
+	*vmas = l->vmas;
+	*nr = l->nr;
+	return ret;
+}
+
+int proc_parse_smaps_buf(const char *buf, size_t len, struct proc_vma **vmas, size_t *nr)
+{
+	struct vma_list l = {0};
+
+	return smaps_result(parse_buf("smaps", buf, len, smaps_text, &l), &l, vmas, nr);
+}
+
+int proc_parse_smaps(pid_t pid, struct proc_vma **vmas, size_t *nr)
+{
+	struct vma_list l = {0};
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	return smaps_result(parse_path(path, smaps_text, &l), &l, vmas, nr);
+}
+
+/* ---- stat ------------------------------------------------------------------------------------ */
+
+static const struct {
+	unsigned int index; /* field number in proc(5) */
+	struct number_desc num;
+} stat_fields[] = {
+    {4, NUMBER(struct proc_stat, ppid, 10, INT_MAX)},
+    {5, NUMBER(struct proc_stat, pgid, 10, INT_MAX)},
+    {6, NUMBER(struct proc_stat, sid, 10, INT_MAX)},
+    {9, NUMBER(struct proc_stat, flags, 10, UINT32_MAX)},
+    {20, NUMBER(struct proc_stat, num_threads, 10, UINT64_MAX)},
+    {22, NUMBER(struct proc_stat, start_time, 10, UINT64_MAX)},
+    {26, NUMBER(struct proc_stat, start_code, 10, UINT64_MAX)},
+    {27, NUMBER(struct proc_stat, end_code, 10, UINT64_MAX)},
+    {28, NUMBER(struct proc_stat, start_stack, 10, UINT64_MAX)},
+    {45, NUMBER(struct proc_stat, start_data, 10, UINT64_MAX)},
+    {46, NUMBER(struct proc_stat, end_data, 10, UINT64_MAX)},
+    {47, NUMBER(struct proc_stat, start_brk, 10, UINT64_MAX)},
+    {48, NUMBER(struct proc_stat, arg_start, 10, UINT64_MAX)},
+    {49, NUMBER(struct proc_stat, arg_end, 10, UINT64_MAX)},
+    {50, NUMBER(struct proc_stat, env_start, 10, UINT64_MAX)},
+    {51, NUMBER(struct proc_stat, env_end, 10, UINT64_MAX)},
+    {52, NUMBER(struct proc_stat, exit_code, 10, INT_MAX)},
+};
+
+/* "pid (comm) state ppid ...": comm may hold blanks and ')', so it ends at the last ')'. */
+static int stat_text(struct parse_ctx *c, char *text, void *out)
+{
+	char *open = strchr(text, '('), *close = strrchr(text, ')');
+	char *field[STAT_NR_FIELDS + 1]; /* field[n] is field n of proc(5) */
+	struct proc_stat st = {0};
+	char *cursor, *tok;
+	size_t comm_len, i;
+	unsigned int n;
+	uint64_t pid;
+	int ret;
+
+	if (!open || !close || close < open)
+		return parse_error(c, -EINVAL, "no (comm)");
+	*open = *close = '\0';
+	ret = single_token(c, "pid", text, &tok);
+	if (!ret)
+		ret = parse_number(c, "pid", tok, 10, INT_MAX, &pid);
+	if (ret)
+		return ret;
+	st.pid = pid;
+
+	/* Some kernel threads show names longer than TASK_COMM_LEN here: keep the start. */
+	comm_len = close - open - 1;
+	if (comm_len >= sizeof(st.comm))
+		comm_len = sizeof(st.comm) - 1;
+	memcpy(st.comm, open + 1, comm_len);
+
+	cursor = close + 1;
+	for (n = 3; n <= STAT_NR_FIELDS && (field[n] = next_token(&cursor)); n++)
+		;
+	if (n <= STAT_NR_FIELDS)
+		return parse_error(c, -EINVAL, "%u fields, expected at least %d", n - 1,
+				   STAT_NR_FIELDS);
+	if (strlen(field[3]) != 1)
+		return parse_error(c, -EINVAL, "bad state '%.32s'", field[3]);
+	st.state = field[3][0];
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+		ret = parse_field(c, field[stat_fields[i].index], &stat_fields[i].num, &st);
+		if (ret)
+			return ret;
+	}
+	*(struct proc_stat *)out = st;
+	return 0;
+}
+
+int proc_parse_stat_buf(const char *buf, size_t len, struct proc_stat *st)
+{
+	return parse_buf("stat", buf, len, stat_text, st);
+}
+
+int proc_parse_stat(pid_t pid, struct proc_stat *st)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return parse_path(path, stat_text, st);
+}
+
+/* ---- "Key: value" files: status, fdinfo ------------------------------------------------------ */
+
+struct kv_key;
+/* Parse the value of key k into the result structure at out. */
+typedef int (*kv_parser)(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out);
+
+struct kv_key {
+	const char *key;
+	kv_parser parse;
+	bool mandatory;
+	struct number_desc num; /* the member; base and max for kv_number() */
+};
+
+#define KV_NUM(type, key, member, base, max, mandatory)                                            \
+	{                                                                                          \
+		key, kv_number, mandatory, NUMBER(type, member, base, max)                         \
+	}
+#define KV(type, key, parse, member, mandatory)                                                    \
+	{                                                                                          \
+		key, parse, mandatory, NUMBER(type, member, 10, UINT32_MAX)                        \
+	}
+
+/* One number. */
+static int kv_number(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	char *tok;
+	int ret;
+
+	ret = single_token(c, k->key, value, &tok);
+	if (ret)
+		return ret;
+	return parse_field(c, tok, &k->num, out);
+}
+
+/* "R (running)": the letter. */
+static int kv_state(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	char *tok = next_token(&value);
+
+	if (!tok || strlen(tok) != 1)
+		return parse_error(c, -EINVAL, "bad %s", k->key);
+	*((char *)out + k->num.off) = tok[0];
+	return 0;
+}
+
+/* Decimal ids separated by blanks: count them all, store the first max_ids (ids may be NULL). */
+static int parse_id_list(const struct parse_ctx *c, const char *key, char *value, uint32_t *ids,
+			 size_t max_ids, size_t *count)
+{
+	uint64_t id;
+	char *tok;
+	int ret;
+
+	*count = 0;
+	while ((tok = next_token(&value))) {
+		ret = parse_number(c, key, tok, 10, UINT32_MAX, &id);
+		if (ret)
+			return ret;
+		if (*count < max_ids)
+			ids[*count] = id;
+		(*count)++;
+	}
+	return 0;
+}
+
+/* Uid, Gid: real, effective, saved, fs. */
+static int kv_ids4(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	size_t count;
+	int ret;
+
+	ret = parse_id_list(c, k->key, value, (uint32_t *)((char *)out + k->num.off), 4, &count);
+	if (ret)
+		return ret;
+	if (count != 4)
+		return parse_error(c, -EINVAL, "%s: %zu ids, expected 4", k->key, count);
+	return 0;
+}
+
+/* status only: Groups, into groups[] and nr_groups. */
+static int kv_groups(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	struct proc_status *st = out;
+	size_t count;
+	int ret;
+
+	ret = parse_id_list(c, k->key, value, st->groups, ARRAY_SIZE(st->groups), &count);
+	if (ret)
+		return ret;
+	if (count > ARRAY_SIZE(st->groups))
+		return parse_error(c, -E2BIG, "%zu supplementary groups, cryo keeps at most %zu",
+				   count, ARRAY_SIZE(st->groups));
+	st->nr_groups = count;
+	return 0;
+}
+
+/* NSpid: how many ids (one per PID namespace level), at least one. */
+static int kv_count(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	uint32_t count32;
+	size_t count;
+	int ret;
+
+	ret = parse_id_list(c, k->key, value, NULL, 0, &count);
+	if (ret)
+		return ret;
+	if (!count)
+		return parse_error(c, -EINVAL, "%s has no value", k->key);
+	count32 = count;
+	memcpy((char *)out + k->num.off, &count32, sizeof(count32));
+	return 0;
+}
+
+static const struct kv_key *find_key(const struct kv_key *keys, size_t nr_keys, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nr_keys; i++)
+		if (!strcmp(keys[i].key, key))
+			return &keys[i];
+	return NULL;
+}
+
+/*
+ * Lines "Key:\tvalue". Keys not in the table are skipped, and so are lines with no ':' (the
+ * fdinfo of an io_uring has some); a key seen twice, or a mandatory key missing, is an error.
+ */
+static int kv_text(struct parse_ctx *c, char *text, const struct kv_key *keys, size_t nr_keys,
+		   void *out)
+{
+	uint64_t seen = 0; /* bit i: keys[i] seen; the tables have at most 64 keys */
+	const struct kv_key *k;
+	char *line, *colon;
+	size_t i;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		k = find_key(keys, nr_keys, line);
+		if (!k)
+			continue;
+		i = k - keys;
+		if (seen & (1ull << i))
+			return parse_error(c, -EINVAL, "second %s line", k->key);
+		seen |= 1ull << i;
+		ret = k->parse(c, k, colon + 1, out);
+		if (ret)
+			return ret;
+	}
+	c->line = 0;
+	for (i = 0; i < nr_keys; i++)
+		if (keys[i].mandatory && !(seen & (1ull << i)))
+			return parse_error(c, -EINVAL, "no %s line", keys[i].key);
+	return 0;
+}
+
+/* pid_t and int members are both written as 4-byte numbers. */
+_Static_assert(sizeof(pid_t) == sizeof(uint32_t), "pid_t is not 4 bytes");
+_Static_assert(sizeof(int) == sizeof(uint32_t), "int is not 4 bytes");
+
+#define STATUS_NUM(key, member, base, max, mandatory)                                              \
+	KV_NUM(struct proc_status, key, member, base, max, mandatory)
+
+static const struct kv_key status_keys[] = {
+    KV(struct proc_status, "State", kv_state, state, true),
+    STATUS_NUM("Tgid", tgid, 10, INT_MAX, true),
+    STATUS_NUM("PPid", ppid, 10, INT_MAX, true),
+    STATUS_NUM("TracerPid", tracer_pid, 10, INT_MAX, false),
+    KV(struct proc_status, "Uid", kv_ids4, uid, true),
+    KV(struct proc_status, "Gid", kv_ids4, gid, true),
+    KV(struct proc_status, "Groups", kv_groups, groups, false),
+    KV(struct proc_status, "NSpid", kv_count, nspid_depth, false),
+    STATUS_NUM("Threads", threads, 10, UINT32_MAX, true),
+    STATUS_NUM("SigPnd", sig_pending, 16, UINT64_MAX, false),
+    STATUS_NUM("ShdPnd", shd_pending, 16, UINT64_MAX, false),
+    STATUS_NUM("SigBlk", sig_blocked, 16, UINT64_MAX, true),
+    STATUS_NUM("SigIgn", sig_ignored, 16, UINT64_MAX, false),
+    STATUS_NUM("SigCgt", sig_caught, 16, UINT64_MAX, false),
+    STATUS_NUM("CapInh", cap_inh, 16, UINT64_MAX, false),
+    STATUS_NUM("CapPrm", cap_prm, 16, UINT64_MAX, false),
+    STATUS_NUM("CapEff", cap_eff, 16, UINT64_MAX, false),
+    STATUS_NUM("CapBnd", cap_bnd, 16, UINT64_MAX, false),
+    STATUS_NUM("CapAmb", cap_amb, 16, UINT64_MAX, false),
+    STATUS_NUM("NoNewPrivs", no_new_privs, 10, INT_MAX, false),
+    STATUS_NUM("Seccomp", seccomp, 10, INT_MAX, false),
+};
+_Static_assert(ARRAY_SIZE(status_keys) <= 64, "kv_text() keeps a 64-bit mask");
+
+static int status_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_status st = {0};
+	int ret;
+
+	ret = kv_text(c, text, status_keys, ARRAY_SIZE(status_keys), &st);
+	if (!ret)
+		*(struct proc_status *)out = st;
+	return ret;
+}
+
+int proc_parse_status_buf(const char *buf, size_t len, struct proc_status *st)
+{
+	return parse_buf("status", buf, len, status_text, st);
+}
+
+int proc_parse_status(pid_t pid, struct proc_status *st)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return parse_path(path, status_text, st);
+}
+
+static const struct kv_key fdinfo_keys[] = {
+    KV_NUM(struct proc_fdinfo, "pos", pos, 10, UINT64_MAX, true),
+    KV_NUM(struct proc_fdinfo, "flags", flags, 8, UINT32_MAX, true),
+    KV_NUM(struct proc_fdinfo, "mnt_id", mnt_id, 10, UINT32_MAX, false),
+    KV_NUM(struct proc_fdinfo, "ino", ino, 10, UINT64_MAX, false),
+};
+
+static int fdinfo_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_fdinfo fi = {0};
+	int ret;
+
+	ret = kv_text(c, text, fdinfo_keys, ARRAY_SIZE(fdinfo_keys), &fi);
+	if (!ret)
+		*(struct proc_fdinfo *)out = fi;
+	return ret;
+}
+
+int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi)
+{
+	return parse_buf("fdinfo", buf, len, fdinfo_text, fi);
+}
+
+int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	return parse_path(path, fdinfo_text, fi);
+}
+
+/* ---- reading --------------------------------------------------------------------------------- */
+
+/* /proc files report a size of 0: read until EOF, doubling the buffer. */
+int proc_read_file(const char *path, char **buf, size_t *len)
+{
+	size_t size = 0, used = 0;
+	char *data = NULL, *bigger;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pr_perror("Cannot open %s", path);
+	for (;;) {
+		if (size - used < 2) { /* room for at least one byte and the '\0' */
+			size = size ? size * 2 : 4096;
+			bigger = realloc(data, size);
+			if (!bigger) {
+				pr_err("%s: cannot allocate %zu bytes", path, size);
+				ret = -ENOMEM;
+				break;
+			}
+			data = bigger;
+		}
+		n = read(fd, data + used, size - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = pr_perror("Cannot read %s", path);
+			break;
+		}
+		if (!n)
+			break;
+		used += n;
+	}
+	close(fd);
+	if (ret) {
+		free(data);
+		return ret;
+	}
+	data[used] = '\0';
+	*buf = data;
+	*len = used;
+	return 0;
+}

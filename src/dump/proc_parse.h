@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parsers of /proc/PID files. Each has a *_buf form that parses text already read, so that the
+ * unit tests can feed it corrupted and truncated input: malformed text gives -EINVAL with one
+ * logged line naming the file and the line, never a crash or a half-filled result.
+ */
+#ifndef CRYO_DUMP_PROC_PARSE_H
+#define CRYO_DUMP_PROC_PARSE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Bits of smaps' VmFlags line that cryo cares about. */
+enum proc_vmflag {
+	PVMF_GROWSDOWN = 1u << 0,  /* gd */
+	PVMF_DONTFORK = 1u << 1,   /* dc */
+	PVMF_DONTDUMP = 1u << 2,   /* dd */
+	PVMF_WIPEONFORK = 1u << 3, /* wf */
+	PVMF_HUGEPAGE = 1u << 4,   /* hg */
+	PVMF_NOHUGEPAGE = 1u << 5, /* nh */
+	PVMF_MERGEABLE = 1u << 6,  /* mg */
+	PVMF_RANDOM = 1u << 7,	   /* rr */
+	PVMF_SEQUENTIAL = 1u << 8, /* sr */
+	PVMF_LOCKED = 1u << 9,	   /* lo */
+	PVMF_SHARED = 1u << 10,	   /* sh */
+	PVMF_IO = 1u << 11,	   /* io: device memory, cannot be dumped */
+	PVMF_PFNMAP = 1u << 12,	   /* pf */
+};
+
+/* One line of /proc/PID/smaps with its VmFlags. */
+struct proc_vma {
+	uint64_t start, end;
+	uint64_t pgoff;
+	uint32_t prot;	 /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int shared;	 /* 's' in the permissions */
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t vmflags; /* enum proc_vmflag */
+	char name[PATH_MAX]; /* path, "[heap]", "[stack]", "[vdso]", ... or "" */
+};
+
+/* /proc/PID/smaps: every VMA in address order; *vmas is malloc'd, free() it. */
+int proc_parse_smaps(pid_t pid, struct proc_vma **vmas, size_t *nr);
+int proc_parse_smaps_buf(const char *buf, size_t len, struct proc_vma **vmas, size_t *nr);
+
+/* The fields of /proc/PID/stat that cryo uses. */
+struct proc_stat {
+	pid_t pid;
+	char comm[16];
+	char state;
+	pid_t ppid, pgid, sid;
+	uint32_t flags;
+	uint64_t num_threads;
+	uint64_t start_time;
+	uint64_t start_code, end_code, start_stack;
+	uint64_t start_data, end_data, start_brk;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	int exit_code;
+};
+int proc_parse_stat(pid_t pid, struct proc_stat *st);
+int proc_parse_stat_buf(const char *buf, size_t len, struct proc_stat *st);
+
+/* The fields of /proc/PID/status that cryo uses. */
+struct proc_status {
+	char state;
+	pid_t tgid, ppid, tracer_pid;
+	uint32_t uid[4], gid[4]; /* real, effective, saved, fs */
+	uint32_t nr_groups;
+	uint32_t groups[64];
+	uint64_t sig_pending, shd_pending, sig_blocked, sig_ignored, sig_caught;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t threads;
+	int no_new_privs;
+	int seccomp;
+	uint32_t nspid_depth; /* how many ids the NSpid line has */
+};
+int proc_parse_status(pid_t pid, struct proc_status *st);
+int proc_parse_status_buf(const char *buf, size_t len, struct proc_status *st);
+
+/* /proc/PID/fdinfo/FD. */
+struct proc_fdinfo {
+	uint64_t pos;
+	uint32_t flags; /* octal in the file: O_* | O_CLOEXEC for close-on-exec */
+	uint32_t mnt_id;
+	uint64_t ino;
+};
+int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
+int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi);
+
+/* Read a whole /proc file into a malloc'd NUL-terminated buffer. */
+int proc_read_file(const char *path, char **buf, size_t *len);
+
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/* core-PID.img: identity, registers, signal state and the small per-task settings. */
+#include <limits.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "arch.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "dump/dump.h"
+#include "images/image.h"
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+
+struct ptrace_rseq_config {
+	uint64_t rseq_abi_pointer;
+	uint32_t rseq_abi_size;
+	uint32_t signature;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+static int write_task(struct img *img, const struct dump_task *t)
+{
+	struct rec_task rec = {
+		.pid = t->pid,
+		.ppid = t->stat.ppid,
+		.pgid = t->stat.pgid,
+		.sid = t->stat.sid,
+		.umask = t->misc.umask,
+		.personality = t->misc.personality,
+	};
+
+	memcpy(rec.uid, t->status.uid, sizeof(rec.uid));
+	memcpy(rec.gid, t->status.gid, sizeof(rec.gid));
+	memcpy(rec.comm, t->stat.comm, sizeof(rec.comm));
+	return img_write(img, REC_TASK, &rec, sizeof(rec));
+}
+
+static int write_signals(struct img *img, const struct dump_task *t)
+{
+	struct rec_sigstate st = {
+		.blocked = t->blocked,
+		.ss_sp = t->misc.altstack.sp,
+		.ss_size = t->misc.altstack.size,
+		.ss_flags = t->misc.altstack.flags,
+	};
+	int sig, ret;
+
+	for (sig = 1; sig <= BLOB_NSIG; sig++) {
+		const struct blob_sigaction *a = &t->sigactions[sig - 1];
+		struct rec_sigaction rec = {
+			.signo = sig,
+			.handler = a->handler,
+			.flags = a->flags,
+			.restorer = a->restorer,
+			.mask = a->mask,
+		};
+
+		if (sig == 9 || sig == 19) /* SIGKILL, SIGSTOP */
+			continue;
+		ret = img_write(img, REC_SIGACTION, &rec, sizeof(rec));
+		if (ret)
+			return ret;
+	}
+	return img_write(img, REC_SIGSTATE, &st, sizeof(st));
+}
+
+static int write_limits(struct img *img, const struct dump_task *t)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < BLOB_NR_ITIMERS && !ret; i++) {
+		const struct blob_itimer *it = &t->misc.itimers[i];
+		struct rec_itimer rec = {
+			.which = i,
+			.interval_us = it->interval_sec * 1000000 + it->interval_usec,
+			.value_us = it->value_sec * 1000000 + it->value_usec,
+		};
+
+		ret = img_write(img, REC_ITIMER, &rec, sizeof(rec));
+	}
+	for (i = 0; i < BLOB_NR_RLIMITS && !ret; i++) {
+		struct rec_rlimit rec = {
+			.resource = i,
+			.cur = t->misc.rlimits[i].cur,
+			.max = t->misc.rlimits[i].max,
+		};
+
+		ret = img_write(img, REC_RLIMIT, &rec, sizeof(rec));
+	}
+	return ret;
+}
+
+static int write_rseq(struct img *img, const struct dump_task *t)
+{
+	struct ptrace_rseq_config conf = {0};
+	struct rec_rseq rec;
+
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->pid, (void *)sizeof(conf), &conf) < 0)
+		return pr_perror("cannot read the rseq registration of %d", t->pid);
+	rec = (struct rec_rseq){
+		.addr = conf.rseq_abi_pointer,
+		.len = conf.rseq_abi_size,
+		.sig = conf.signature,
+	};
+	return img_write(img, REC_RSEQ, &rec, sizeof(rec));
+}
+
+static int write_path(struct img *img, pid_t pid, uint32_t kind, const char *what)
+{
+	struct rec_path rec = {.kind = kind};
+	char path[PATH_MAX];
+	int ret;
+
+	ret = proc_readlink(pid, what, path, sizeof(path));
+	if (ret)
+		return ret;
+	return img_write_str(img, REC_PATH, &rec, sizeof(rec), path);
+}
+
+int dump_core(struct dump_task *t)
+{
+	struct img img;
+	int ret;
+
+	ret = img_create(t->dirfd, IMG_KIND_CORE, t->pid, &img);
+	if (ret)
+		return ret;
+	ret = write_task(&img, t);
+	if (!ret)
+		ret = arch_write_regs(&img, t->regs);
+	if (!ret)
+		ret = write_signals(&img, t);
+	if (!ret)
+		ret = write_limits(&img, t);
+	if (!ret)
+		ret = write_rseq(&img, t);
+	if (!ret)
+		ret = write_path(&img, t->pid, PATH_CWD, "cwd");
+	if (!ret)
+		ret = write_path(&img, t->pid, PATH_ROOT, "root");
+	if (ret) {
+		img_close(&img);
+		return ret;
+	}
+	return img_close(&img);
+}

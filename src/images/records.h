@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The records of cryo's image files. docs/image-format.md is the prose version of this file.
+ *
+ * Every record payload is a fixed-width, naturally aligned little-endian struct with no implicit
+ * padding (explicit pad fields instead), optionally followed by a variable tail (a NUL-terminated
+ * string or an array) whose size is the record length minus the fixed part.
+ */
+#ifndef CRYO_IMAGES_RECORDS_H
+#define CRYO_IMAGES_RECORDS_H
+
+#include <stdint.h>
+
+#define IMG_MAGIC 0x4f595243u /* "CRYO" read as a little-endian u32 */
+#define IMG_VERSION 1u
+#define IMG_PAGE_SIZE 4096u
+
+/* One kind per image file; the file header names it, so a file cannot be read as another. */
+enum img_kind {
+	IMG_KIND_INVENTORY = 1, /* inventory.img */
+	IMG_KIND_CORE = 2,	/* core-PID.img: registers, signals, per-task settings */
+	IMG_KIND_MM = 3,	/* mm-PID.img: address space layout and VMAs */
+	IMG_KIND_PAGEMAP = 4,	/* pagemap-PID.img: which pages are stored, where */
+	IMG_KIND_PAGES = 5,	/* pages-PID.img: raw page contents, page-aligned, no records */
+	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
+	IMG_KIND_MAX
+};
+
+enum rec_type {
+	REC_INVENTORY = 1,
+	REC_TASK = 2,
+	REC_REGS_X86_64 = 3,
+	REC_XSAVE = 4,
+	REC_SIGACTION = 5,
+	REC_SIGSTATE = 6,
+	REC_ITIMER = 7,
+	REC_RLIMIT = 8,
+	REC_RSEQ = 9,
+	REC_PATH = 10,
+	REC_MM = 11,
+	REC_AUXV = 12,
+	REC_VMA = 13,
+	REC_PAGE_RUN = 14,
+	REC_FD = 15,
+	REC_TYPE_MAX
+};
+
+enum img_arch {
+	IMG_ARCH_X86_64 = 1,
+	IMG_ARCH_AARCH64 = 2,
+};
+
+/* inventory.img: what was dumped, by whom, for which machine. */
+struct rec_inventory {
+	uint32_t arch;	    /* enum img_arch */
+	uint32_t root_pid;  /* as seen from the dumping cryo's PID namespace */
+	uint32_t nr_tasks;
+	uint32_t page_size;
+	uint64_t dump_time; /* CLOCK_REALTIME, seconds */
+};
+
+/* core-PID.img, first record: identity and simple per-task settings. */
+struct rec_task {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t pgid;
+	uint32_t sid;
+	uint32_t uid[4]; /* real, effective, saved, fs */
+	uint32_t gid[4];
+	uint32_t umask;
+	uint32_t personality;
+	char comm[16];
+};
+
+/* The general-purpose registers, in the order of the kernel's struct user_regs_struct. */
+struct rec_regs_x86_64 {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+/*
+ * REC_XSAVE: the task's XSAVE area exactly as PTRACE_GETREGSET(NT_X86_XSTATE) returns it; the
+ * whole payload is the variable tail. Its software-reserved bytes say which features it holds.
+ */
+#define REC_XSAVE_MAX (64u * 1024u)
+
+/* One per catchable signal. */
+struct rec_sigaction {
+	uint32_t signo;
+	uint32_t pad;
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct rec_sigstate {
+	uint64_t blocked;
+	uint64_t ss_sp;
+	uint64_t ss_size;
+	uint32_t ss_flags;
+	uint32_t pad;
+};
+
+/* One per interval timer (ITIMER_REAL, _VIRTUAL, _PROF), times in microseconds. */
+struct rec_itimer {
+	uint32_t which;
+	uint32_t pad;
+	uint64_t interval_us;
+	uint64_t value_us;
+};
+
+struct rec_rlimit {
+	uint32_t resource;
+	uint32_t pad;
+	uint64_t cur; /* UINT64_MAX is RLIM_INFINITY */
+	uint64_t max;
+};
+
+/* The rseq area registered by the task (len 0: none). */
+struct rec_rseq {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t sig;
+};
+
+enum rec_path_kind {
+	PATH_CWD = 1,
+	PATH_ROOT = 2,
+	PATH_EXE = 3,
+};
+
+/* A path the task refers to; the NUL-terminated path is the tail. */
+struct rec_path {
+	uint32_t kind; /* enum rec_path_kind */
+	uint32_t pad;
+};
+
+/* mm-PID.img, first record: the fields of prctl(PR_SET_MM_MAP). */
+struct rec_mm {
+	uint64_t start_code, end_code;
+	uint64_t start_data, end_data;
+	uint64_t start_brk, brk;
+	uint64_t start_stack;
+	uint64_t arg_start, arg_end;
+	uint64_t env_start, env_end;
+};
+
+/* REC_AUXV: the tail is the auxiliary vector, pairs of u64 (type, value) ending with AT_NULL. */
+#define REC_AUXV_MAX (128u * 16u)
+
+enum rec_vma_kind {
+	VMA_ANON_PRIVATE = 1, /* heap, stack, anonymous mmap */
+	VMA_FILE_PRIVATE = 2, /* binary, libraries: only pages that differ from the file are stored */
+	VMA_FILE_SHARED = 3,  /* content stays in the file */
+	VMA_ANON_SHARED = 4,
+	VMA_VDSO = 5,	      /* the kernel's special mappings: placed, never stored */
+	VMA_VVAR = 6,
+	VMA_VVAR_VCLOCK = 7,
+};
+
+/* VMA flags worth carrying over, as set by mmap or madvise. */
+enum rec_vma_flag {
+	VMAF_GROWSDOWN = 1u << 0,
+	VMAF_DONTFORK = 1u << 1,  /* MADV_DONTFORK */
+	VMAF_DONTDUMP = 1u << 2,  /* MADV_DONTDUMP */
+	VMAF_WIPEONFORK = 1u << 3, /* MADV_WIPEONFORK */
+	VMAF_HUGEPAGE = 1u << 4,  /* MADV_HUGEPAGE */
+	VMAF_NOHUGEPAGE = 1u << 5, /* MADV_NOHUGEPAGE */
+	VMAF_MERGEABLE = 1u << 6, /* MADV_MERGEABLE */
+	VMAF_RANDOM = 1u << 7,	  /* MADV_RANDOM */
+	VMAF_SEQUENTIAL = 1u << 8, /* MADV_SEQUENTIAL */
+	VMAF_LOCKED = 1u << 9,	  /* mlock */
+};
+
+/* One per VMA, in address order; the tail is the file path or special name ("" if none). */
+struct rec_vma {
+	uint64_t start;
+	uint64_t end;
+	uint64_t pgoff; /* file offset in bytes */
+	uint32_t kind;	/* enum rec_vma_kind */
+	uint32_t prot;	/* PROT_* */
+	uint32_t flags; /* enum rec_vma_flag */
+	uint32_t pad;
+	uint64_t dev; /* st_dev of the mapped file, to tell it changed */
+	uint64_t ino;
+};
+
+/*
+ * pagemap-PID.img: runs of stored pages in address order. The content of a run is at `offset` in
+ * pages-PID.img, which is page-aligned and, run after run, contiguous.
+ */
+struct rec_page_run {
+	uint64_t vaddr;
+	uint64_t nr_pages;
+	uint64_t offset;
+};
+
+enum rec_fd_kind {
+	FD_REGULAR = 1,
+	FD_DIRECTORY = 2,
+	FD_CHARDEV = 3,
+};
+
+/* fds-PID.img: one per descriptor; the tail is the path it was opened through. */
+struct rec_fd {
+	uint32_t fd;
+	uint32_t kind;	     /* enum rec_fd_kind */
+	uint32_t open_flags; /* O_* as in /proc/PID/fdinfo flags */
+	uint32_t fd_flags;   /* FD_CLOEXEC */
+	uint64_t pos;
+	uint64_t size; /* of a regular file, to refuse one that changed */
+	uint64_t dev;
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t rdev;
+	int32_t shared_with; /* lowest fd of this task with the same open file description, or -1 */
+	uint32_t pad;
+};
+
+/* The largest payload of any record; the reader refuses anything longer. */
+#define REC_MAX_PAYLOAD (REC_XSAVE_MAX)
+
+#endif

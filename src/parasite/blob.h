@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What cryo and its two freestanding blobs share: the argument areas. Both sides are built from
+ * this one header, so it holds only fixed-width types and no pointers into cryo's memory.
+ */
+#ifndef CRYO_PARASITE_BLOB_H
+#define CRYO_PARASITE_BLOB_H
+
+#include <stdint.h>
+
+#define BLOB_NSIG 64
+#define BLOB_NR_RLIMITS 16
+#define BLOB_NR_ITIMERS 3
+
+/* The kernel's struct sigaction (not glibc's): what rt_sigaction reads and writes. */
+struct blob_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct blob_itimer {
+	int64_t interval_sec, interval_usec;
+	int64_t value_sec, value_usec;
+};
+
+struct blob_rlimit {
+	uint64_t cur, max;
+};
+
+struct blob_stack {
+	uint64_t sp;
+	int32_t flags;
+	int32_t pad;
+	uint64_t size;
+};
+
+/* ---- parasite ------------------------------------------------------------------------------ */
+
+/*
+ * The parasite connects to cryo's socket (an abstract unix address), then serves commands: cryo
+ * sends a u32 command, the parasite fills the answer in this shared area and replies with an
+ * s32 status (0 or -errno). PARASITE_CMD_FINI makes it close the socket and trap back to cryo.
+ */
+enum parasite_cmd {
+	PARASITE_CMD_DUMP_SIGACTIONS = 1,
+	PARASITE_CMD_DUMP_MISC = 2,
+	PARASITE_CMD_FINI = 3,
+};
+
+struct parasite_misc {
+	struct blob_stack altstack;
+	struct blob_itimer itimers[BLOB_NR_ITIMERS];
+	struct blob_rlimit rlimits[BLOB_NR_RLIMITS];
+	uint32_t umask;
+	uint32_t personality;
+	uint64_t brk; /* the program break, known only to the task's mm */
+};
+
+struct parasite_args {
+	/* in: where to connect */
+	uint16_t sun_family;
+	char sun_path[108];
+	uint32_t addr_len;
+	/* out: answers */
+	struct blob_sigaction sigactions[BLOB_NSIG]; /* index signo - 1 */
+	struct parasite_misc misc;
+};
+
+/* ---- restorer ------------------------------------------------------------------------------ */
+
+/* A VMA that cryo premapped (content in place) in a slot; the restorer moves it home. */
+struct restorer_vma {
+	uint64_t start, end; /* final place */
+	uint64_t premap;     /* where it is now */
+	uint32_t prot;
+	uint32_t madvise; /* enum rec_vma_flag bits to apply with madvise */
+};
+
+/* A kernel special mapping ([vdso], [vvar], ...): moved from where the kernel put it. */
+struct restorer_special {
+	uint64_t now;	/* where the kernel mapped it for this task */
+	uint64_t slot;	/* parking place inside the bootstrap region */
+	uint64_t start; /* final place */
+	uint64_t len;
+};
+
+#define RESTORER_MAX_SPECIALS 4
+
+/* prctl(PR_SET_MM, PR_SET_MM_MAP): the kernel's struct prctl_mm_map. */
+struct blob_mm_map {
+	uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv; /* pointer, set by the restorer to its own copy */
+	uint32_t auxv_size;
+	uint32_t exe_fd;
+};
+
+enum restorer_step {
+	RST_OK = 0,
+	RST_PARK_SPECIAL,
+	RST_UNMAP_CRYO,
+	RST_PERSONALITY,
+	RST_MOVE_VMA,
+	RST_PROTECT_VMA,
+	RST_MADVISE_VMA,
+	RST_PLACE_SPECIAL,
+	RST_MM_MAP,
+	RST_RSEQ,
+	RST_RLIMIT,
+	RST_CREDS,
+	RST_ITIMER,
+	RST_NR_STEPS,
+};
+
+struct restorer_args {
+	/* the region holding the restorer, its arguments, stack and premapped VMAs: kept */
+	uint64_t bootstrap_start, bootstrap_len;
+	uint64_t task_size; /* everything else below this is unmapped */
+
+	uint64_t vmas; /* struct restorer_vma[nr_vmas], inside the bootstrap region */
+	uint32_t nr_vmas;
+	uint32_t nr_specials;
+	struct restorer_special specials[RESTORER_MAX_SPECIALS];
+
+	struct blob_mm_map mm;
+	uint64_t auxv[64 * 2];
+
+	uint32_t personality;
+	uint32_t rseq_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+
+	uint32_t uid[3], gid[3]; /* real, effective, saved */
+	struct blob_rlimit rlimits[BLOB_NR_RLIMITS];
+	struct blob_itimer itimers[BLOB_NR_ITIMERS];
+
+	int32_t log_fd; /* the restorer reports a failure here before it exits */
+	int32_t exe_fd;
+	uint64_t sigframe; /* rt_sigreturn frame, built by cryo's arch code */
+};
+
+#endif

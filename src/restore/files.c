@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/* The task's descriptors at restore: each opened again by path, at its number, at its offset. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "restore/restore.h"
+
+int fds_above_task(const struct task_image *ti)
+{
+	return ti->nr_fds ? (int)ti->fds[ti->nr_fds - 1].rec.fd + 1 : 0;
+}
+
+/* The file must still be the one that was open: same kind, and a regular file the same size. */
+static int check_same_file(const struct image_fd *f, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return pr_perror("cannot stat %s", f->path);
+	if ((st.st_mode & S_IFMT) != (f->rec.mode & S_IFMT)) {
+		pr_err("%s (fd %u) is not the kind of file it was at dump time", f->path, f->rec.fd);
+		return -ESTALE;
+	}
+	if (f->rec.kind == FD_REGULAR && (uint64_t)st.st_size != f->rec.size) {
+		pr_err("%s (fd %u) changed size since the dump (%lu bytes, now %lu)", f->path,
+		       f->rec.fd, (unsigned long)f->rec.size, (unsigned long)st.st_size);
+		return -ESTALE;
+	}
+	if (f->rec.kind == FD_CHARDEV && st.st_rdev != f->rec.rdev) {
+		pr_err("%s (fd %u) is not the device it was at dump time", f->path, f->rec.fd);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static int open_at_number(const struct image_fd *f)
+{
+	int flags = (f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY;
+	int fd = open(f->path, flags);
+	int ret;
+
+	if (fd < 0)
+		return pr_perror("cannot open %s again for fd %u", f->path, f->rec.fd);
+	ret = check_same_file(f, fd);
+	if (!ret && fd != (int)f->rec.fd && dup2(fd, f->rec.fd) < 0)
+		ret = pr_perror("cannot move %s to fd %u", f->path, f->rec.fd);
+	if (fd != (int)f->rec.fd)
+		close(fd);
+	if (!ret && f->rec.kind != FD_CHARDEV &&
+	    lseek(f->rec.fd, f->rec.pos, SEEK_SET) != (off_t)f->rec.pos)
+		ret = pr_perror("cannot seek %s to %lu", f->path, (unsigned long)f->rec.pos);
+	return ret;
+}
+
+int restore_files(const struct task_image *ti)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ti->nr_fds; i++) {
+		const struct image_fd *f = &ti->fds[i];
+
+		if (f->rec.shared_with >= 0)
+			ret = dup2(f->rec.shared_with, f->rec.fd) < 0 ? -errno : 0;
+		else
+			ret = open_at_number(f);
+		if (ret)
+			return ret;
+		if (fcntl(f->rec.fd, F_SETFD, f->rec.fd_flags) < 0)
+			return pr_perror("cannot set the flags of fd %u", f->rec.fd);
+	}
+	return 0;
+}

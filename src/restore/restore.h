@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* The restore side: the steps a restored task goes through, and what they share. */
+#ifndef CRYO_RESTORE_RESTORE_H
+#define CRYO_RESTORE_RESTORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "parasite/blob.h"
+#include "restore/task-image.h"
+
+struct restore_opts {
+	int dirfd;
+	int detach;
+	const char *pidfile;
+};
+
+int cryo_restore(const struct restore_opts *opts);
+
+/*
+ * The bootstrap region, reserved in a hole of the task's future address space:
+ *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, sigframe]
+ *   [restorer stack]
+ * Everything the restorer needs once cryo is unmapped lives here.
+ */
+struct bootstrap {
+	uint64_t start, len;
+	uint64_t slots;	   /* premapped VMAs */
+	uint64_t specials; /* parking for [vdso] and friends */
+	uint64_t blob;
+	uint64_t args;	   /* struct restorer_args */
+	uint64_t vmas;	   /* struct restorer_vma[] */
+	uint64_t sigframe;
+	uint64_t sigframe_len;
+	uint64_t stack_top;
+};
+
+/*
+ * memory.c: choose and reserve the region (in cryo, before the task is cloned: the child inherits
+ * the reservation), then, in the child, premap every VMA with its content and fill the VMA table.
+ */
+int plan_bootstrap(const struct task_image *ti, struct bootstrap *bs);
+int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
+		  struct restorer_args *args);
+/* files.c: the task's descriptors, at their numbers; cryo's own are moved above them first. */
+int restore_files(const struct task_image *ti);
+int fds_above_task(const struct task_image *ti);
+/* task.c: per-task settings done from C, and the restorer's arguments. */
+int restore_task_settings(const struct task_image *ti);
+int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
+		     struct restorer_args *args, int log_fd);
+/* finish.c (in cryo, the tracer): from the restorer's last trap to a free running task. */
+int finish_restore(pid_t pid, const struct task_image *ti, const struct bootstrap *bs);
+
+#endif

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading a task's images: the codec checks each record on its own (type, size, checksum); here
+ * each record is checked against the others: one of each where one is due, VMAs sorted and
+ * disjoint, page runs inside VMAs that store pages and within pages-PID.img, descriptors unique.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "common/log.h"
+#include "restore/task-image.h"
+
+#define IMG_PAGE_MASK ((uint64_t)IMG_PAGE_SIZE - 1)
+
+static int bad(const struct img *img, const char *why)
+{
+	pr_err("%s: %s", img->name, why);
+	return -EINVAL;
+}
+
+static int copy_path(const struct img *img, const struct img_rec *rec, char *dst, size_t size)
+{
+	const char *s = rec_tail_str(rec);
+
+	if (strlen(s) >= size)
+		return bad(img, "path too long");
+	strcpy(dst, s);
+	return 0;
+}
+
+static int take_path(const struct img *img, const struct img_rec *rec, struct task_image *ti)
+{
+	const struct rec_path *p = rec->data;
+
+	switch (p->kind) {
+	case PATH_CWD:
+		return copy_path(img, rec, ti->cwd, sizeof(ti->cwd));
+	case PATH_ROOT:
+		return copy_path(img, rec, ti->root, sizeof(ti->root));
+	case PATH_EXE:
+		return copy_path(img, rec, ti->exe, sizeof(ti->exe));
+	}
+	return bad(img, "unknown path kind");
+}
+
+static int take_core_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
+			 unsigned *seen)
+{
+	const struct rec_sigaction *sa = rec->data;
+	const struct rec_itimer *it = rec->data;
+	const struct rec_rlimit *rl = rec->data;
+	int ret = arch_read_regs_rec(rec, ti->regs);
+
+	if (ret)
+		return ret < 0 ? bad(img, "bad register record") : 0;
+	if (rec->type < 32 && (*seen & (1u << rec->type)) && rec->type != REC_SIGACTION &&
+	    rec->type != REC_ITIMER && rec->type != REC_RLIMIT && rec->type != REC_PATH)
+		return bad(img, "record repeated");
+	if (rec->type < 32)
+		*seen |= 1u << rec->type;
+	switch (rec->type) {
+	case REC_TASK:
+		memcpy(&ti->task, rec->data, sizeof(ti->task));
+		return ti->task.pid == (uint32_t)ti->pid ? 0 : bad(img, "pid does not match");
+	case REC_SIGACTION:
+		if (sa->signo < 1 || sa->signo > 64 || ti->sigactions[sa->signo - 1].signo)
+			return bad(img, "bad or repeated signal action");
+		ti->sigactions[sa->signo - 1] = *sa;
+		return 0;
+	case REC_SIGSTATE:
+		memcpy(&ti->sigstate, rec->data, sizeof(ti->sigstate));
+		return 0;
+	case REC_ITIMER:
+		if (it->which >= 3)
+			return bad(img, "bad itimer");
+		ti->itimers[it->which] = *it;
+		return 0;
+	case REC_RLIMIT:
+		if (rl->resource >= 16)
+			return bad(img, "bad rlimit");
+		ti->rlimits[rl->resource] = *rl;
+		return 0;
+	case REC_RSEQ:
+		memcpy(&ti->rseq, rec->data, sizeof(ti->rseq));
+		return 0;
+	case REC_PATH:
+		return take_path(img, rec, ti);
+	}
+	return bad(img, "record of a kind that does not belong here");
+}
+
+/* Iterate over the records of one image, handing each to take(). */
+static int load_image(int dirfd, uint32_t kind, struct task_image *ti,
+		      int (*take)(const struct img *, const struct img_rec *, struct task_image *,
+				  unsigned *),
+		      unsigned *seen)
+{
+	struct img_rec rec;
+	struct img img;
+	int ret;
+
+	ret = img_open(dirfd, kind, ti->pid, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_next(&img, &rec)) == 1) {
+		ret = take(&img, &rec, ti, seen);
+		if (ret)
+			break;
+	}
+	img_release(&img);
+	return ret;
+}
+
+static int check_vma(const struct img *img, const struct task_image *ti,
+		     const struct rec_vma *v)
+{
+	const struct image_vma *prev = ti->nr_vmas ? &ti->vmas[ti->nr_vmas - 1] : NULL;
+
+	if (v->start >= v->end || (v->start | v->end | v->pgoff) & IMG_PAGE_MASK)
+		return bad(img, "VMA with a bad range");
+	if (prev && prev->rec.end > v->start)
+		return bad(img, "VMAs overlap or are out of order");
+	if (v->kind < VMA_ANON_PRIVATE || v->kind > VMA_VVAR_VCLOCK || v->prot > 7)
+		return bad(img, "VMA of an unknown kind or protection");
+	return 0;
+}
+
+static int add_vma(const struct img *img, const struct img_rec *rec, struct task_image *ti)
+{
+	const struct rec_vma *v = rec->data;
+	struct image_vma *grown;
+	int ret;
+
+	ret = check_vma(img, ti, v);
+	if (ret)
+		return ret;
+	grown = realloc(ti->vmas, (ti->nr_vmas + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->vmas = grown;
+	grown[ti->nr_vmas].rec = *v;
+	ret = copy_path(img, rec, grown[ti->nr_vmas].path, sizeof(grown->path));
+	if (ret)
+		return ret;
+	if ((v->kind == VMA_FILE_PRIVATE || v->kind == VMA_FILE_SHARED) &&
+	    grown[ti->nr_vmas].path[0] != '/')
+		return bad(img, "file VMA without a path");
+	ti->nr_vmas++;
+	return 0;
+}
+
+static int take_mm_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
+		       unsigned *seen)
+{
+	if (rec->type != REC_VMA && (*seen & (1u << rec->type)))
+		return bad(img, "record repeated");
+	*seen |= 1u << rec->type;
+	switch (rec->type) {
+	case REC_MM:
+		memcpy(&ti->mm, rec->data, sizeof(ti->mm));
+		return 0;
+	case REC_AUXV:
+		if (rec->len > sizeof(ti->auxv))
+			return bad(img, "auxv too long");
+		memcpy(ti->auxv, rec->data, rec->len);
+		ti->auxv_len = rec->len;
+		return 0;
+	case REC_PATH:
+		return take_path(img, rec, ti);
+	case REC_VMA:
+		return add_vma(img, rec, ti);
+	}
+	return bad(img, "record of a kind that does not belong here");
+}
+
+static int stores_pages(uint32_t kind)
+{
+	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
+}
+
+/* A run must lie inside one VMA that stores pages; runs come in address order. */
+static int check_run(const struct img *img, const struct task_image *ti,
+		     const struct rec_page_run *r, uint64_t expected_offset)
+{
+	uint64_t len = r->nr_pages * IMG_PAGE_SIZE;
+	size_t i;
+
+	if (!r->nr_pages || r->nr_pages > (UINT64_MAX >> 13) || r->vaddr & IMG_PAGE_MASK ||
+	    r->vaddr + len < r->vaddr)
+		return bad(img, "page run with a bad range");
+	if (r->offset != expected_offset)
+		return bad(img, "page run with a bad offset");
+	if (ti->nr_runs && ti->runs[ti->nr_runs - 1].vaddr >= r->vaddr)
+		return bad(img, "page runs out of order");
+	for (i = 0; i < ti->nr_vmas; i++) {
+		const struct rec_vma *v = &ti->vmas[i].rec;
+
+		if (r->vaddr >= v->start && r->vaddr + len <= v->end && stores_pages(v->kind))
+			return 0;
+	}
+	return bad(img, "page run outside of any VMA that stores pages");
+}
+
+static int take_pagemap_rec(const struct img *img, const struct img_rec *rec,
+			    struct task_image *ti, unsigned *seen)
+{
+	const struct rec_page_run *r = rec->data;
+	uint64_t offset = 0;
+	struct rec_page_run *grown;
+	int ret;
+
+	if (rec->type != REC_PAGE_RUN)
+		return bad(img, "record of a kind that does not belong here");
+	if (ti->nr_runs) {
+		const struct rec_page_run *last = &ti->runs[ti->nr_runs - 1];
+
+		offset = last->offset + last->nr_pages * IMG_PAGE_SIZE;
+	}
+	ret = check_run(img, ti, r, offset);
+	if (ret)
+		return ret;
+	grown = realloc(ti->runs, (ti->nr_runs + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->runs = grown;
+	ti->runs[ti->nr_runs++] = *r;
+	return 0;
+}
+
+static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
+		       unsigned *seen)
+{
+	const struct rec_fd *f = rec->data;
+	struct image_fd *grown;
+
+	if (rec->type != REC_FD)
+		return bad(img, "record of a kind that does not belong here");
+	if (f->fd > INT32_MAX || (ti->nr_fds && ti->fds[ti->nr_fds - 1].rec.fd >= f->fd))
+		return bad(img, "descriptors out of order");
+	if (f->kind < FD_REGULAR || f->kind > FD_CHARDEV)
+		return bad(img, "descriptor of an unknown kind");
+	if (f->shared_with >= (int32_t)f->fd || f->shared_with < -1)
+		return bad(img, "descriptor shared with a bad one");
+	grown = realloc(ti->fds, (ti->nr_fds + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->fds = grown;
+	grown[ti->nr_fds].rec = *f;
+	ti->nr_fds++;
+	return copy_path(img, rec, grown[ti->nr_fds - 1].path, sizeof(grown->path));
+}
+
+/* Every descriptor a shared one points to must exist (it comes earlier). */
+static int check_shared_fds(const struct task_image *ti)
+{
+	size_t i, j;
+
+	for (i = 0; i < ti->nr_fds; i++) {
+		int32_t with = ti->fds[i].rec.shared_with;
+
+		if (with < 0)
+			continue;
+		for (j = 0; j < i && ti->fds[j].rec.fd != (uint32_t)with; j++)
+			;
+		if (j == i) {
+			pr_err("fds-%d.img: fd %u shared with missing fd %d", ti->pid,
+			       ti->fds[i].rec.fd, with);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_complete(const struct task_image *ti, unsigned core_seen, unsigned mm_seen)
+{
+	const unsigned core_needed = 1u << REC_TASK | 1u << REC_SIGSTATE | 1u << REC_RSEQ;
+	const unsigned mm_needed = 1u << REC_MM | 1u << REC_AUXV;
+	char name[64];
+
+	img_name(name, sizeof(name), IMG_KIND_CORE, ti->pid);
+	if ((core_seen & core_needed) != core_needed || !ti->cwd[0] || !ti->root[0]) {
+		pr_err("%s: records missing", name);
+		return -EINVAL;
+	}
+	if (arch_regs_complete(ti->regs, name))
+		return -EINVAL;
+	if ((mm_seen & mm_needed) != mm_needed || !ti->exe[0]) {
+		pr_err("mm-%d.img: records missing", ti->pid);
+		return -EINVAL;
+	}
+	return check_shared_fds(ti);
+}
+
+static int open_pages(int dirfd, struct task_image *ti)
+{
+	struct img img;
+	uint64_t size, needed = 0;
+	int ret;
+
+	ret = img_pages_open(dirfd, ti->pid, &img, &size);
+	if (ret)
+		return ret;
+	ti->pages_fd = img.fd;
+	if (ti->nr_runs) {
+		const struct rec_page_run *last = &ti->runs[ti->nr_runs - 1];
+
+		needed = last->offset + last->nr_pages * IMG_PAGE_SIZE;
+	}
+	if (needed != size) {
+		pr_err("%s: holds %lu bytes of pages, pagemap-%d.img describes %lu", img.name,
+		       (unsigned long)size, ti->pid, (unsigned long)needed);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int task_image_load(int dirfd, int pid, struct task_image *ti)
+{
+	unsigned core_seen = 0, mm_seen = 0, unused = 0;
+	int ret;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->pid = pid;
+	ti->pages_fd = -1;
+	ti->regs = calloc(1, sizeof(*ti->regs));
+	if (!ti->regs)
+		return -ENOMEM;
+	ret = load_image(dirfd, IMG_KIND_CORE, ti, take_core_rec, &core_seen);
+	if (!ret)
+		ret = load_image(dirfd, IMG_KIND_MM, ti, take_mm_rec, &mm_seen);
+	if (!ret)
+		ret = load_image(dirfd, IMG_KIND_PAGEMAP, ti, take_pagemap_rec, &unused);
+	if (!ret)
+		ret = load_image(dirfd, IMG_KIND_FILES, ti, take_fd_rec, &unused);
+	if (!ret)
+		ret = check_complete(ti, core_seen, mm_seen);
+	if (!ret)
+		ret = open_pages(dirfd, ti);
+	return ret;
+}
+
+void task_image_free(struct task_image *ti)
+{
+	if (ti->pages_fd >= 0)
+		close(ti->pages_fd);
+	free(ti->regs);
+	free(ti->vmas);
+	free(ti->runs);
+	free(ti->fds);
+}

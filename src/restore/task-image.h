@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A task's images loaded and checked as a whole before anything is created: a restore that
+ * would fail on a bad image fails here, with nothing started yet.
+ */
+#ifndef CRYO_RESTORE_TASK_IMAGE_H
+#define CRYO_RESTORE_TASK_IMAGE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "images/image.h"
+
+struct arch_regs;
+
+struct image_vma {
+	struct rec_vma rec;
+	char path[PATH_MAX];
+};
+
+struct image_fd {
+	struct rec_fd rec;
+	char path[PATH_MAX];
+};
+
+struct task_image {
+	int pid;
+	struct rec_task task;
+	struct arch_regs *regs;
+	struct rec_sigaction sigactions[64]; /* index signo - 1; signo 0: none recorded */
+	struct rec_sigstate sigstate;
+	struct rec_itimer itimers[3];
+	struct rec_rlimit rlimits[16];
+	struct rec_rseq rseq;
+	char cwd[PATH_MAX], root[PATH_MAX], exe[PATH_MAX];
+
+	struct rec_mm mm;
+	uint64_t auxv[64 * 2];
+	uint32_t auxv_len; /* bytes */
+	struct image_vma *vmas;
+	size_t nr_vmas;
+
+	struct rec_page_run *runs;
+	size_t nr_runs;
+	int pages_fd; /* pages-PID.img, open */
+
+	struct image_fd *fds;
+	size_t nr_fds;
+};
+
+int task_image_load(int dirfd, int pid, struct task_image *ti);
+void task_image_free(struct task_image *ti);
+
+#endif

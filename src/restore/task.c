@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* Per-task settings at restore: those done from C in cryo's child, and the restorer's arguments. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "common/log.h"
+#include "restore/restore.h"
+#include "restorer-blob.h"
+
+/* Handler addresses are only numbers until the memory is back: every signal is blocked here. */
+static int restore_sigactions(const struct task_image *ti)
+{
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++) {
+		const struct rec_sigaction *a = &ti->sigactions[sig - 1];
+		struct blob_sigaction act = {
+			.handler = a->handler,
+			.flags = a->flags,
+			.restorer = a->restorer,
+			.mask = a->mask,
+		};
+
+		if (!a->signo)
+			continue;
+		if (syscall(SYS_rt_sigaction, sig, &act, NULL, sizeof(act.mask)))
+			return pr_perror("cannot set the action of signal %d", sig);
+	}
+	return 0;
+}
+
+/* A session or group leader leads again; otherwise the task joins cryo's (like a shell job). */
+static int restore_session(const struct task_image *ti)
+{
+	if (ti->task.sid == ti->task.pid) {
+		if (setsid() < 0)
+			return pr_perror("cannot make %d a session leader", ti->pid);
+	} else if (ti->task.pgid == ti->task.pid && setpgid(0, 0)) {
+		return pr_perror("cannot make %d a process group leader", ti->pid);
+	}
+	return 0;
+}
+
+/* The size of the original struct rseq: glibc registers at least that much. */
+#define RSEQ_ORIG_SIZE 32
+
+/*
+ * A child inherits its parent's rseq registration: cryo's, pointing into cryo's TLS. The kernel
+ * allows one registration per thread, so cryo's goes before the task's can be made. glibc's
+ * __rseq_size is the size of the features in use, which may be less than what it registered.
+ */
+static int forget_cryo_rseq(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	unsigned int len = __rseq_size < RSEQ_ORIG_SIZE ? RSEQ_ORIG_SIZE : __rseq_size;
+
+	if (__rseq_size && syscall(SYS_rseq, area, len, RSEQ_FLAG_UNREGISTER, RSEQ_SIG))
+		return pr_perror("cannot unregister cryo's rseq area");
+	return 0;
+}
+
+int restore_task_settings(const struct task_image *ti)
+{
+	char comm[sizeof(ti->task.comm) + 1] = {0};
+	int ret;
+
+	ret = forget_cryo_rseq();
+	if (ret)
+		return ret;
+	if (strcmp(ti->root, "/") && chroot(ti->root))
+		return pr_perror("cannot change root to %s", ti->root);
+	if (chdir(ti->cwd))
+		return pr_perror("cannot change directory to %s", ti->cwd);
+	umask(ti->task.umask);
+	ret = restore_session(ti);
+	if (!ret)
+		ret = restore_sigactions(ti);
+	if (ret)
+		return ret;
+	memcpy(comm, ti->task.comm, sizeof(ti->task.comm));
+	if (prctl(PR_SET_NAME, comm))
+		return pr_perror("cannot set the name of %d", ti->pid);
+	return 0;
+}
+
+static void to_blob_itimer(const struct rec_itimer *it, struct blob_itimer *b)
+{
+	b->interval_sec = it->interval_us / 1000000;
+	b->interval_usec = it->interval_us % 1000000;
+	b->value_sec = it->value_us / 1000000;
+	b->value_usec = it->value_us % 1000000;
+}
+
+static void fill_mm(const struct task_image *ti, struct restorer_args *args, int exe_fd)
+{
+	const struct rec_mm *mm = &ti->mm;
+
+	args->mm = (struct blob_mm_map){
+		.start_code = mm->start_code,
+		.end_code = mm->end_code,
+		.start_data = mm->start_data,
+		.end_data = mm->end_data,
+		.start_brk = mm->start_brk,
+		.brk = mm->brk,
+		.start_stack = mm->start_stack,
+		.arg_start = mm->arg_start,
+		.arg_end = mm->arg_end,
+		.env_start = mm->env_start,
+		.env_end = mm->env_end,
+		.auxv_size = ti->auxv_len,
+		.exe_fd = exe_fd,
+	};
+	memcpy(args->auxv, ti->auxv, ti->auxv_len);
+}
+
+static void fill_state(const struct task_image *ti, struct restorer_args *args)
+{
+	int i;
+
+	args->personality = ti->task.personality;
+	args->rseq_addr = ti->rseq.addr;
+	args->rseq_len = ti->rseq.len;
+	args->rseq_sig = ti->rseq.sig;
+	for (i = 0; i < 3; i++) {
+		args->uid[i] = ti->task.uid[i];
+		args->gid[i] = ti->task.gid[i];
+		to_blob_itimer(&ti->itimers[i], &args->itimers[i]);
+	}
+	for (i = 0; i < BLOB_NR_RLIMITS; i++) {
+		args->rlimits[i].cur = ti->rlimits[i].cur;
+		args->rlimits[i].max = ti->rlimits[i].max;
+	}
+}
+
+/* The executable, for PR_SET_MM_MAP: above every descriptor of the task, closed by the restorer. */
+static int open_exe(const struct task_image *ti)
+{
+	int fd = open(ti->exe, O_RDONLY | O_CLOEXEC), high;
+
+	if (fd < 0)
+		return pr_perror("cannot open the executable %s", ti->exe);
+	high = fcntl(fd, F_DUPFD_CLOEXEC, fds_above_task(ti));
+	close(fd);
+	if (high < 0)
+		return pr_perror("cannot move the executable's descriptor");
+	return high;
+}
+
+int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
+		     struct restorer_args *args, int log_fd)
+{
+	int exe_fd;
+
+	exe_fd = open_exe(ti);
+	if (exe_fd < 0)
+		return exe_fd;
+	memcpy((void *)bs->blob, restorer_image, restorer_file_size);
+	args->bootstrap_start = bs->start;
+	args->bootstrap_len = bs->len;
+	args->task_size = arch_task_size();
+	args->log_fd = log_fd;
+	args->sigframe = 0;
+	fill_mm(ti, args, exe_fd);
+	fill_state(ti, args);
+	return arch_build_sigframe((void *)bs->sigframe, bs->sigframe_len, ti->regs, &ti->sigstate,
+				   &args->sigframe);
+}
