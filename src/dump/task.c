@@ -39,6 +39,12 @@ static int write_task(struct img *img, const struct dump_task *t)
 	return img_write(img, REC_TASK, &rec, sizeof(rec));
 }
 
+static int write_groups(struct img *img, const struct dump_task *t)
+{
+	return img_write(img, REC_GROUPS, t->status.groups,
+			 t->status.nr_groups * sizeof(t->status.groups[0]));
+}
+
 static int write_signals(struct img *img, const struct dump_task *t)
 {
 	struct rec_sigstate st = {
@@ -130,6 +136,8 @@ int dump_core(struct dump_task *t)
 	if (ret)
 		return ret;
 	ret = write_task(&img, t);
+	if (!ret)
+		ret = write_groups(&img, t);
 	if (!ret)
 		ret = arch_write_regs(&img, t->regs);
 	if (!ret)

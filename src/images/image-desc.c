@@ -127,6 +127,12 @@ static const struct rec_field vma_fields[] = {
     FIELD(rec_vma, ino, U64),	  END_FIELDS,
 };
 
+static const struct rec_field end_fields[] = {
+    FIELD(rec_end, nr_records, U32),
+    FIELD(rec_end, pad, PAD),
+    END_FIELDS,
+};
+
 static const struct rec_field page_run_fields[] = {
     FIELD(rec_page_run, vaddr, HEX64),
     FIELD(rec_page_run, nr_pages, U64),
@@ -181,6 +187,8 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_VMA] = WITH_PATH("vma", rec_vma, "name", vma_fields),
     [REC_PAGE_RUN] = FIXED("page_run", rec_page_run, page_run_fields),
     [REC_FD] = WITH_PATH("fd", rec_fd, "path", fd_fields),
+    [REC_END] = FIXED("end", rec_end, end_fields),
+    [REC_GROUPS] = {"groups", 0, 0, REC_GROUPS_MAX * 4, TAIL_BYTES, "gids", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

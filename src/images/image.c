@@ -148,6 +148,7 @@ static int rec_commit(struct img *img, uint32_t type, uint32_t len)
 	ret = img_check_record(img, &rec);
 	if (ret)
 		return ret;
+	img->nr_records++;
 	hdr.crc = rec_crc(&hdr, payload);
 	memcpy(img->buf + img->pos, &hdr, sizeof(hdr));
 	memset(payload + len, 0, rec_padded_len(len) - len);
@@ -191,9 +192,12 @@ int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fi
 
 int img_close(struct img *img)
 {
+	struct rec_end end = {.nr_records = img->nr_records};
 	int ret = 0;
 
 	if (img->buf)
+		ret = img_write(img, REC_END, &end, sizeof(end));
+	if (img->buf && !ret)
 		ret = write_all(img->fd, img->buf, img->pos);
 	if (ret)
 		pr_err("%s: cannot write %zu bytes: %s", img->name, img->pos, strerror(-ret));
@@ -345,13 +349,33 @@ static int check_rec_header(const struct img *img, const struct img_rec_header *
 	return 0;
 }
 
+/* The end record: the right count, and nothing after it. */
+static int check_end(const struct img *img, const struct img_rec *rec)
+{
+	const struct rec_end *end = rec->data;
+	size_t after = img->pos + sizeof(struct img_rec_header) + rec_padded_len(rec->len);
+
+	if (end->nr_records != img->nr_records) {
+		pr_err("%s: end record at offset %zu counts %u records, the file has %u", img->name,
+		       img->pos, end->nr_records, img->nr_records);
+		return -EINVAL;
+	}
+	if (after != img->size) {
+		pr_err("%s: %zu bytes after the end record", img->name, img->size - after);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int img_next(struct img *img, struct img_rec *rec)
 {
 	struct img_rec_header hdr;
 	int ret;
 
-	if (img->pos == img->size)
-		return 0;
+	if (img->pos == img->size) {
+		pr_err("%s: truncated at offset %zu: no end record", img->name, img->pos);
+		return -EINVAL;
+	}
 	if (img->size - img->pos < sizeof(hdr)) {
 		pr_err("%s: record at offset %zu: truncated record header (%zu of %zu bytes)",
 		       img->name, img->pos, img->size - img->pos, sizeof(hdr));
@@ -365,7 +389,10 @@ int img_next(struct img *img, struct img_rec *rec)
 	ret = img_check_record(img, rec);
 	if (ret)
 		return ret;
+	if (rec->type == REC_END)
+		return check_end(img, rec) ? -EINVAL : 0;
 	img->pos += sizeof(hdr) + rec_padded_len(hdr.len);
+	img->nr_records++;
 	return 1;
 }
 

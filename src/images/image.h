@@ -38,6 +38,7 @@ struct img {
 	uint8_t *buf;
 	size_t size;
 	size_t pos;
+	uint32_t nr_records; /* written or read so far, for the end record */
 };
 
 /* A record handed out by img_next(): data points into the image buffer, 8-byte aligned. */
@@ -56,12 +57,15 @@ int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len)
 /* Write a fixed struct followed by a NUL-terminated string as its tail. */
 int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
 		  const char *str);
-/* Flush and close; reports a failed write (full disk) as an error. */
+/* Add the end record, flush and close; reports a failed write (full disk) as an error. */
 int img_close(struct img *img);
 
 /* Open, read whole, check the header. */
 int img_open(int dirfd, uint32_t kind, int pid, struct img *img);
-/* 1 and *rec on a record, 0 at the end, negative on a corrupted record (logged). */
+/*
+ * 1 and *rec on a record, 0 at the end record (which it checks and does not hand out), negative
+ * on a corrupted record or a file that ends without its end record (logged).
+ */
 int img_next(struct img *img, struct img_rec *rec);
 /*
  * Check a record against what its type must be: known type, payload at least the fixed size of

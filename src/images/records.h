@@ -42,6 +42,8 @@ enum rec_type {
 	REC_VMA = 13,
 	REC_PAGE_RUN = 14,
 	REC_FD = 15,
+	REC_END = 16,
+	REC_GROUPS = 17,
 	REC_TYPE_MAX
 };
 
@@ -84,6 +86,9 @@ struct rec_regs_x86_64 {
  * whole payload is the variable tail. Its software-reserved bytes say which features it holds.
  */
 #define REC_XSAVE_MAX (64u * 1024u)
+
+/* REC_GROUPS: the supplementary groups, the whole payload an array of u32 gids. */
+#define REC_GROUPS_MAX 64u
 
 /* One per catchable signal. */
 struct rec_sigaction {
@@ -216,6 +221,15 @@ struct rec_fd {
 	uint32_t mode;
 	uint32_t rdev;
 	int32_t shared_with; /* lowest fd of this task with the same open file description, or -1 */
+	uint32_t pad;
+};
+
+/*
+ * The last record of every record image, written by the codec itself: a file cut between two
+ * records would otherwise read as a valid, shorter image.
+ */
+struct rec_end {
+	uint32_t nr_records; /* before this one */
 	uint32_t pad;
 };
 

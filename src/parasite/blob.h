@@ -75,7 +75,7 @@ struct restorer_vma {
 	uint64_t start, end; /* final place */
 	uint64_t premap;     /* where it is now */
 	uint32_t prot;
-	uint32_t madvise; /* enum rec_vma_flag bits to apply with madvise */
+	uint32_t flags; /* enum rec_vma_flag: what madvise and mlock set again */
 };
 
 /* A kernel special mapping ([vdso], [vvar], ...): moved from where the kernel put it. */
@@ -133,6 +133,8 @@ struct restorer_args {
 	uint32_t rseq_sig;
 
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
+	uint32_t nr_groups;
+	uint32_t groups[64];
 	struct blob_rlimit rlimits[BLOB_NR_RLIMITS];
 	struct blob_itimer itimers[BLOB_NR_ITIMERS];
 

@@ -14,6 +14,7 @@
 
 #include "blob-lib.h"
 #include "blob.h"
+#include "images/records.h"
 #include "syscall.h"
 
 #ifndef MREMAP_FIXED
@@ -21,15 +22,15 @@
 #define MREMAP_FIXED 2
 #endif
 
-/* enum rec_vma_flag bits and the madvise advice that sets each (records.h holds the enum). */
+/* Each VMA flag cryo records and the madvise advice that sets it. */
 static const struct {
 	uint32_t flag;
 	int advice;
 } vma_advice[] = {
-	{1u << 1, 10 /* MADV_DONTFORK */},  {1u << 2, 16 /* MADV_DONTDUMP */},
-	{1u << 3, 18 /* MADV_WIPEONFORK */}, {1u << 4, 14 /* MADV_HUGEPAGE */},
-	{1u << 5, 15 /* MADV_NOHUGEPAGE */}, {1u << 6, 12 /* MADV_MERGEABLE */},
-	{1u << 7, 1 /* MADV_RANDOM */},	     {1u << 8, 2 /* MADV_SEQUENTIAL */},
+	{VMAF_DONTFORK, MADV_DONTFORK},	    {VMAF_DONTDUMP, MADV_DONTDUMP},
+	{VMAF_WIPEONFORK, MADV_WIPEONFORK}, {VMAF_HUGEPAGE, MADV_HUGEPAGE},
+	{VMAF_NOHUGEPAGE, MADV_NOHUGEPAGE}, {VMAF_MERGEABLE, MADV_MERGEABLE},
+	{VMAF_RANDOM, MADV_RANDOM},	    {VMAF_SEQUENTIAL, MADV_SEQUENTIAL},
 };
 
 void restorer_main(struct restorer_args *args);
@@ -83,7 +84,7 @@ static void apply_advice(struct restorer_args *args, const struct restorer_vma *
 	for (i = 0; i < sizeof(vma_advice) / sizeof(vma_advice[0]); i++) {
 		long ret;
 
-		if (!(v->madvise & vma_advice[i].flag))
+		if (!(v->flags & vma_advice[i].flag))
 			continue;
 		ret = sys_call3(__NR_madvise, v->start, v->end - v->start, vma_advice[i].advice);
 		if (ret)
@@ -106,6 +107,10 @@ static void place_vmas(struct restorer_args *args)
 		if (ret)
 			fail(args, RST_PROTECT_VMA, "cannot set a VMA's protection", ret);
 		apply_advice(args, v);
+		if (v->flags & VMAF_LOCKED)
+			ret = sys_call2(__NR_mlock, v->start, v->end - v->start);
+		if (ret)
+			fail(args, RST_MADVISE_VMA, "cannot lock a VMA", ret);
 	}
 }
 
@@ -161,7 +166,9 @@ static void set_creds(struct restorer_args *args)
 {
 	long ret;
 
-	ret = sys_call3(__NR_setresgid, args->gid[0], args->gid[1], args->gid[2]);
+	ret = sys_call2(__NR_setgroups, args->nr_groups, args->groups);
+	if (!ret)
+		ret = sys_call3(__NR_setresgid, args->gid[0], args->gid[1], args->gid[2]);
 	if (!ret)
 		ret = sys_call3(__NR_setresuid, args->uid[0], args->uid[1], args->uid[2]);
 	if (ret)

@@ -308,7 +308,7 @@ int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
 			.end = v->rec.end,
 			.premap = slot,
 			.prot = v->rec.prot,
-			.madvise = v->rec.flags & ~(VMAF_GROWSDOWN | VMAF_LOCKED),
+			.flags = v->rec.flags & ~VMAF_GROWSDOWN,
 		};
 		slot += vma_len(v);
 	}

@@ -4,6 +4,7 @@
  * own PID (clone3 + set_tid), let the child rebuild itself and jump into the restorer, and finish
  * it from outside as its tracer. A failure at any point kills what was created.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -84,13 +85,34 @@ struct child_ctx {
 	int sync_fd; /* read end: the parent has seized us */
 };
 
-/* cryo's descriptors the child still needs go above the task's, all others are closed. */
+/* One above both the task's highest descriptor and cryo's own. */
+static int service_fd_base(const struct task_image *ti)
+{
+	int base = fds_above_task(ti);
+	struct dirent *de;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return pr_perror("cannot list cryo's descriptors");
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) >= base)
+			base = atoi(de->d_name) + 1;
+	closedir(dir);
+	return base;
+}
+
+/*
+ * cryo's descriptors the child still needs go above the task's and cryo's, then everything below
+ * is closed: the task's descriptors are opened into an empty table.
+ */
 static int move_service_fds(struct child_ctx *c, int *log_fd)
 {
-	int base = fds_above_task(c->ti) + 1;
+	int base = service_fd_base(c->ti);
 	int fds[] = {log_get_fd(), log_get_err_fd(), c->ti->pages_fd, c->sync_fd};
 	size_t i;
 
+	if (base < 0)
+		return base;
 	for (i = 0; i < ARRAY_SIZE(fds); i++) {
 		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
 
@@ -129,6 +151,7 @@ static void __attribute__((noreturn)) child_main(struct child_ctx *c)
 		_exit(1);
 	close(c->sync_fd);
 	close(c->ti->pages_fd);
+	close(log_get_err_fd()); /* the restorer reports to log_fd only */
 	arch_jump_to_blob(c->bs->blob + restorer_entry, c->bs->stack_top, c->bs->args);
 }
 

@@ -86,6 +86,12 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 	case REC_RSEQ:
 		memcpy(&ti->rseq, rec->data, sizeof(ti->rseq));
 		return 0;
+	case REC_GROUPS:
+		if (rec->len % sizeof(uint32_t))
+			return bad(img, "bad group list");
+		memcpy(ti->groups, rec->data, rec->len);
+		ti->nr_groups = rec->len / sizeof(uint32_t);
+		return 0;
 	case REC_PATH:
 		return take_path(img, rec, ti);
 	}
@@ -276,7 +282,8 @@ static int check_shared_fds(const struct task_image *ti)
 
 static int check_complete(const struct task_image *ti, unsigned core_seen, unsigned mm_seen)
 {
-	const unsigned core_needed = 1u << REC_TASK | 1u << REC_SIGSTATE | 1u << REC_RSEQ;
+	const unsigned core_needed =
+		1u << REC_TASK | 1u << REC_SIGSTATE | 1u << REC_RSEQ | 1u << REC_GROUPS;
 	const unsigned mm_needed = 1u << REC_MM | 1u << REC_AUXV;
 	char name[64];
 

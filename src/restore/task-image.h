@@ -33,6 +33,8 @@ struct task_image {
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];
 	struct rec_rseq rseq;
+	uint32_t groups[REC_GROUPS_MAX];
+	uint32_t nr_groups;
 	char cwd[PATH_MAX], root[PATH_MAX], exe[PATH_MAX];
 
 	struct rec_mm mm;

@@ -8,6 +8,7 @@
 #include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -91,12 +92,28 @@ int restore_task_settings(const struct task_image *ti)
 	return 0;
 }
 
-static void to_blob_itimer(const struct rec_itimer *it, struct blob_itimer *b)
+/*
+ * Arming a CPU-time itimer, the kernel adds one tick to its value (so it never fires early): the
+ * dumped value already holds the tick of the task's own setitimer. Measured on a probe timer of
+ * this child, whose timers the restorer sets anyway.
+ */
+static uint64_t cpu_itimer_tick_us(void)
 {
+	struct itimerval probe = {.it_value = {.tv_sec = 1000}}, got;
+
+	if (setitimer(ITIMER_PROF, &probe, NULL) || getitimer(ITIMER_PROF, &got))
+		return 0;
+	return (got.it_value.tv_sec - 1000) * 1000000 + got.it_value.tv_usec;
+}
+
+static void to_blob_itimer(const struct rec_itimer *it, uint64_t tick_us, struct blob_itimer *b)
+{
+	uint64_t value = it->value_us > tick_us ? it->value_us - tick_us : it->value_us;
+
 	b->interval_sec = it->interval_us / 1000000;
 	b->interval_usec = it->interval_us % 1000000;
-	b->value_sec = it->value_us / 1000000;
-	b->value_usec = it->value_us % 1000000;
+	b->value_sec = value / 1000000;
+	b->value_usec = value % 1000000;
 }
 
 static void fill_mm(const struct task_image *ti, struct restorer_args *args, int exe_fd)
@@ -123,16 +140,19 @@ static void fill_mm(const struct task_image *ti, struct restorer_args *args, int
 
 static void fill_state(const struct task_image *ti, struct restorer_args *args)
 {
+	uint64_t tick_us = cpu_itimer_tick_us();
 	int i;
 
 	args->personality = ti->task.personality;
 	args->rseq_addr = ti->rseq.addr;
 	args->rseq_len = ti->rseq.len;
 	args->rseq_sig = ti->rseq.sig;
+	args->nr_groups = ti->nr_groups;
+	memcpy(args->groups, ti->groups, ti->nr_groups * sizeof(ti->groups[0]));
 	for (i = 0; i < 3; i++) {
 		args->uid[i] = ti->task.uid[i];
 		args->gid[i] = ti->task.gid[i];
-		to_blob_itimer(&ti->itimers[i], &args->itimers[i]);
+		to_blob_itimer(&ti->itimers[i], i == ITIMER_REAL ? 0 : tick_us, &args->itimers[i]);
 	}
 	for (i = 0; i < BLOB_NR_RLIMITS; i++) {
 		args->rlimits[i].cur = ti->rlimits[i].cur;
