@@ -156,7 +156,7 @@ static int rec_commit(struct img *img, uint32_t type, uint32_t len)
 	return 0;
 }
 
-int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len)
+static int write_record(struct img *img, uint32_t type, const void *payload, uint32_t len)
 {
 	uint8_t *dst;
 	int ret;
@@ -168,6 +168,21 @@ int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len)
 	return rec_commit(img, type, len);
 }
 
+/* The end record is the codec's own: written by img_close(), never by a caller. */
+static int refuse_end(const struct img *img, uint32_t type)
+{
+	if (type != REC_END)
+		return 0;
+	pr_err("%s: record at offset %zu: the end record is written by img_close()", img->name,
+	       img->pos);
+	return -EINVAL;
+}
+
+int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len)
+{
+	return refuse_end(img, type) ?: write_record(img, type, payload, len);
+}
+
 int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
 		  const char *str)
 {
@@ -175,6 +190,8 @@ int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fi
 	uint8_t *dst;
 	int ret;
 
+	if (refuse_end(img, type))
+		return -EINVAL;
 	/* Otherwise the string would be read from the wrong place. */
 	if (fixed_len != rec_fixed_size(type)) {
 		pr_err("%s: record at offset %zu: type %u written with a fixed part of %u bytes, "
@@ -196,7 +213,7 @@ int img_close(struct img *img)
 	int ret = 0;
 
 	if (img->buf)
-		ret = img_write(img, REC_END, &end, sizeof(end));
+		ret = write_record(img, REC_END, &end, sizeof(end));
 	if (img->buf && !ret)
 		ret = write_all(img->fd, img->buf, img->pos);
 	if (ret)

@@ -30,19 +30,21 @@
 
 static int load_inventory(int dirfd, struct rec_inventory *inv)
 {
-	struct img_rec rec;
+	struct img_rec rec = {0};
 	struct img img;
 	int ret;
 
 	ret = img_open(dirfd, IMG_KIND_INVENTORY, 0, &img);
 	if (ret)
 		return ret;
+	/* Exactly one record, the inventory, then the end record. */
 	ret = img_next(&img, &rec);
 	if (ret == 1 && rec.type == REC_INVENTORY) {
 		memcpy(inv, rec.data, sizeof(*inv));
-		ret = 0;
-	} else if (ret >= 0) {
-		pr_err("%s: no inventory record", img.name);
+		ret = img_next(&img, &rec);
+	}
+	if (ret >= 0 && (ret == 1 || !inv->arch)) {
+		pr_err("%s: not one inventory record", img.name);
 		ret = -EINVAL;
 	}
 	img_release(&img);
@@ -281,7 +283,7 @@ static int run_restore(const struct restore_opts *opts, struct task_image *ti)
 
 int cryo_restore(const struct restore_opts *opts)
 {
-	struct rec_inventory inv;
+	struct rec_inventory inv = {0};
 	struct task_image ti;
 	int ret;
 

@@ -171,6 +171,14 @@ static void raw_record(struct raw *r, uint32_t type, const void *payload, uint32
 	raw_put(r, zeros, (8 - len % 8) % 8);
 }
 
+/* The end record, counting nr_records before it; raw_record() makes its checksum valid. */
+static void raw_end(struct raw *r, uint32_t nr_records)
+{
+	struct rec_end end = {.nr_records = nr_records};
+
+	raw_record(r, REC_END, &end, sizeof(end));
+}
+
 /* ---- one sample of every record type -------------------------------------------------------- */
 
 struct sample {
@@ -196,8 +204,13 @@ static const struct sample samples[] = {
     {REC_VMA, sizeof(struct rec_vma), "/usr/lib/x86_64-linux-gnu/libc.so.6", 0},
     {REC_PAGE_RUN, sizeof(struct rec_page_run), NULL, 0},
     {REC_FD, sizeof(struct rec_fd), "/tmp/odd \"name\"\n\x01\xff", 0},
+    {REC_GROUPS, 0, NULL, 16},
+    /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
+    {REC_END, sizeof(struct rec_end), NULL, 0},
 };
 #define NR_SAMPLES (sizeof(samples) / sizeof(samples[0]))
+/* The samples a caller writes and reads back: all but the end record. */
+#define NR_RECORDS (NR_SAMPLES - 1)
 
 /* The payload of sample i into buf; returns its length. */
 static uint32_t sample_payload(size_t i, uint8_t *buf)
@@ -211,6 +224,11 @@ static uint32_t sample_payload(size_t i, uint8_t *buf)
 		uint64_t auxv[6] = {33, 0x7ffff7fc1000, 6, 4096, 0, 0};
 
 		memcpy(buf, auxv, sizeof(auxv));
+	}
+	if (s->type == REC_END) {
+		struct rec_end end = {.nr_records = NR_RECORDS};
+
+		memcpy(buf, &end, sizeof(end));
 	}
 	if (s->str) {
 		strcpy((char *)buf + s->fixed, s->str);
@@ -237,7 +255,7 @@ static void write_all_samples(int dirfd, uint32_t kind)
 	size_t i;
 
 	assert_int_equal(img_create(dirfd, kind, PID, &img), 0);
-	for (i = 0; i < NR_SAMPLES; i++)
+	for (i = 0; i < NR_RECORDS; i++)
 		write_sample(&img, i);
 	assert_int_equal(img_close(&img), 0);
 }
@@ -259,6 +277,7 @@ static void test_every_type_has_a_sample(void **state)
 	uint32_t type;
 	size_t i;
 
+	assert_int_equal(samples[NR_SAMPLES - 1].type, REC_END);
 	for (type = 1; type < REC_TYPE_MAX; type++) {
 		for (i = 0; i < NR_SAMPLES && samples[i].type != type; i++)
 			;
@@ -344,7 +363,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	assert_int_equal(img_open(fx->dirfd, IMG_KIND_CORE, PID, &img), 0);
-	for (i = 0; i < NR_SAMPLES; i++) {
+	for (i = 0; i < NR_RECORDS; i++) {
 		uint32_t len = sample_payload(i, expect);
 
 		assert_int_equal(img_next(&img, &rec), 1);
@@ -358,14 +377,21 @@ static void test_round_trip(void **state)
 	img_release(&img);
 }
 
+/* Without a record, an image is its header and an end record that counts none. */
 static void test_empty_image(void **state)
 {
 	struct fixture *fx = *state;
+	uint8_t file[256];
 	struct img_rec rec;
+	struct raw raw;
 	struct img img;
 
 	assert_int_equal(img_create(fx->dirfd, IMG_KIND_INVENTORY, 0, &img), 0);
 	assert_int_equal(img_close(&img), 0);
+	raw_header(&raw, IMG_KIND_INVENTORY, IMG_VERSION);
+	raw_end(&raw, 0);
+	assert_int_equal(get_file(fx->dirfd, "inventory.img", file, sizeof(file)), raw.len);
+	assert_memory_equal(file, raw.buf, raw.len);
 	assert_int_equal(img_open(fx->dirfd, IMG_KIND_INVENTORY, 0, &img), 0);
 	assert_int_equal(img_next(&img, &rec), 0);
 	img_release(&img);
@@ -616,12 +642,87 @@ static void test_bad_payloads(void **state)
 	expect_bad_payload(fx->dirfd, REC_AUXV, auxv, sizeof(auxv),
 			   SECOND_AT "auxv does not end with a pair of type 0");
 	expect_bad_payload(fx->dirfd, REC_PATH, buf, 8, SECOND_AT "path record of 8 bytes");
+	expect_bad_payload(fx->dirfd, REC_END, buf, 16,
+			   SECOND_AT "end record of 16 bytes, expected 8");
 
 	memcpy(buf + 8, "/abc", 4);
 	expect_bad_payload(fx->dirfd, REC_PATH, buf, 12, SECOND_AT "path string is not NUL");
 	/* A NUL inside would silently cut the path short. */
 	memcpy(buf + 8, "/a\0c", 5);
 	expect_bad_payload(fx->dirfd, REC_PATH, buf, 13, SECOND_AT "path string is not NUL");
+}
+
+/* ---- the end record ------------------------------------------------------------------------- */
+
+/* A file cut between two records, or right after its header, is truncated: it has no end. */
+static void test_missing_end_record(void **state)
+{
+	struct fixture *fx = *state;
+	struct rec_task task = {.pid = PID};
+	struct raw r;
+
+	raw_good_start(&r);
+	raw_record(&r, REC_TASK, &task, sizeof(task));
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(fx->dirfd, 2, "core-42.img: truncated at offset 136: no end record");
+
+	raw_header(&r, IMG_KIND_CORE, IMG_VERSION);
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(fx->dirfd, 0, "core-42.img: truncated at offset 16: no end record");
+}
+
+/* The checksum is valid: only the count is wrong, as when records were cut out of the middle. */
+static void test_end_record_wrong_count(void **state)
+{
+	struct fixture *fx = *state;
+	struct raw r;
+
+	raw_good_start(&r);
+	raw_end(&r, 2);
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(
+	    fx->dirfd, 1, "core-42.img: end record at offset 48 counts 2 records, the file has 1");
+
+	raw_good_start(&r);
+	raw_end(&r, 0);
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(
+	    fx->dirfd, 1, "core-42.img: end record at offset 48 counts 0 records, the file has 1");
+}
+
+static void test_bytes_after_end_record(void **state)
+{
+	static const uint8_t zeros[8];
+	struct fixture *fx = *state;
+	struct raw r;
+
+	raw_good_start(&r);
+	raw_end(&r, 1);
+	raw_put(&r, zeros, sizeof(zeros));
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(fx->dirfd, 1, "core-42.img: 8 bytes after the end record");
+
+	raw_good_start(&r);
+	raw_end(&r, 1);
+	raw_put(&r, zeros, 3);
+	put_raw(fx->dirfd, &r);
+	expect_record_fails(fx->dirfd, 1, "core-42.img: 3 bytes after the end record");
+}
+
+/* Two images glued together: the first end record, right as it is, is not the end of the file. */
+static void test_end_record_in_the_middle(void **state)
+{
+	struct fixture *fx = *state;
+	struct rec_task task = {.pid = PID};
+	struct raw r;
+
+	raw_good_start(&r);
+	raw_end(&r, 1);
+	raw_record(&r, REC_TASK, &task, sizeof(task));
+	raw_end(&r, 2);
+	put_raw(fx->dirfd, &r);
+	/* The task record (16 + 72 bytes) and the second end record (16 + 8) follow. */
+	expect_record_fails(fx->dirfd, 1, "core-42.img: 112 bytes after the end record");
 }
 
 /* ---- pages ---------------------------------------------------------------------------------- */
@@ -737,14 +838,17 @@ static void fuzz_cuts(int dirfd, const struct raw *good, const size_t *boundary)
 	struct raw bad;
 	int nr, ret;
 
-	/* A cut between records leaves a shorter valid image; any other cut is an error. */
+	/*
+	 * Every cut is an error, a cut between records too: the records before it read, then the
+	 * end record is missing.
+	 */
 	for (i = 0; i < good->len && !fuzz_failure[0]; i++) {
 		bad = *good;
 		bad.len = i;
 		put_raw(dirfd, &bad);
 		ret = read_image(dirfd, &nr);
 		if (boundary[b] == i) {
-			if (ret != 0 || nr != (int)b)
+			if (ret != -EINVAL || nr != (int)b)
 				snprintf(fuzz_failure, sizeof(fuzz_failure),
 					 "cut at record boundary %zu: %d, %d records", i, ret, nr);
 			b++;
@@ -760,6 +864,7 @@ static void test_fuzz(void **state)
 	size_t boundary[NR_SAMPLES + 1], i;
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	struct raw good;
+	int nr;
 
 	raw_all_samples(&good, IMG_KIND_CORE);
 	boundary[0] = sizeof(struct img_file_header);
@@ -770,6 +875,10 @@ static void test_fuzz(void **state)
 		boundary[i + 1] = boundary[i] + 16 + rec_padded_len(len);
 	}
 	assert_int_equal(boundary[NR_SAMPLES], good.len);
+	/* Unharmed, the image reads whole: every error below is the harm's doing. */
+	put_raw(fx->dirfd, &good);
+	assert_int_equal(read_image(fx->dirfd, &nr), 0);
+	assert_int_equal(nr, NR_RECORDS);
 
 	assert_true(devnull >= 0);
 	stderr_to(devnull);
@@ -982,6 +1091,7 @@ static void test_show(void **state)
 		fail_msg("not JSON:\n%s", out);
 	assert_in_order(out, expect);
 	assert_null(strstr(out, "notes"));
+	assert_null(strstr(out, "\"type\": \"end\""));
 }
 
 static void test_show_empty_dir(void **state)
@@ -999,12 +1109,12 @@ static void test_show_corrupted(void **state)
 	struct fixture *fx = *state;
 	uint8_t file[4096];
 	char out[4096];
-	size_t len;
+	size_t len, end = sizeof(struct img_rec_header) + sizeof(struct rec_end);
 	int ret;
 
 	write_show_dir(fx->dirfd);
 	len = get_file(fx->dirfd, "mm-42.img", file, sizeof(file));
-	file[len - 9] ^= 0x40; /* in the last record's payload */
+	file[len - end - 9] ^= 0x40; /* in the payload of the record before the end record */
 	put_file(fx->dirfd, "mm-42.img", file, len);
 	log_capture_start();
 	ret = run_show(fx, out, sizeof(out));
@@ -1051,6 +1161,10 @@ int main(void)
 	    T(test_truncated_records),
 	    T(test_corrupted_record_headers),
 	    T(test_bad_payloads),
+	    T(test_missing_end_record),
+	    T(test_end_record_wrong_count),
+	    T(test_bytes_after_end_record),
+	    T(test_end_record_in_the_middle),
 	    T(test_pages),
 	    T(test_bad_pages),
 	    T(test_fuzz),
