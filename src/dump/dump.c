@@ -60,6 +60,10 @@ static int check_single_task(struct dump_task *t)
 	size_t len;
 	int ret;
 
+	if (t->status.tgid != t->pid) {
+		pr_err("%d is a thread of process %d: dump the process", t->pid, t->status.tgid);
+		return -EINVAL;
+	}
 	if (t->status.threads != 1) {
 		pr_err("process %d has %u threads: only single-threaded processes can be dumped yet",
 		       t->pid, t->status.threads);

@@ -1,0 +1,43 @@
+#!/bin/bash
+# bad-input.sh: cryo refuses what it cannot do with exit status 1 and one line on stderr, never
+# a crash, and a dump that fails leaves its target running untouched.
+#
+# Not tested: a target exiting in the middle of the dump, which cannot be timed reliably.
+source "$(dirname "$0")/lib.sh"
+
+img=$tmp/img
+mkdir -m 0700 "$img"
+touch "$tmp/a-file"
+
+# A pid that no process has: the one of a child that has just been reaped.
+sleep 0 &
+gone=$!
+wait "$gone"
+pid_free "$gone" || fail "pid $gone was taken again"
+
+expect_error "dump of a pid no process has" "$CRYO" dump -t "$gone" -D "$img"
+expect_error "dump of pid 0" "$CRYO" dump -t 0 -D "$img"
+expect_error "dump of pid -1" "$CRYO" dump -t -1 -D "$img"
+expect_error "dump of pid 'abc'" "$CRYO" dump -t abc -D "$img"
+expect_error "dump of a pid beyond pid_max" "$CRYO" dump -t 99999999999 -D "$img"
+expect_error "dump of the driver shell, an ancestor of cryo" "$CRYO" dump -t "$$" -D "$img"
+expect_error "dump of init, an ancestor of cryo" "$CRYO" dump -t 1 -D "$img"
+# shellcheck disable=SC2016 # $$ is the shell that becomes cryo
+expect_error "dump of cryo itself" sh -c 'exec "$0" dump -t $$ -D "$1"' "$CRYO" "$img"
+expect_error "dump of a kernel thread (kthreadd)" "$CRYO" dump -t 2 -D "$img"
+untouched "$$" || fail "the driver shell was left stopped or traced"
+untouched 1 || fail "init was left stopped or traced"
+
+start "$tmp/sleep.out" /usr/bin/sleep 1000
+wait_until 10 "sleep to start" grep -q sleep "/proc/$pid/comm"
+expect_error "dump into a missing directory" "$CRYO" dump -t "$pid" -D "$tmp/missing"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
+expect_error "dump into a file" "$CRYO" dump -t "$pid" -D "$tmp/a-file"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
+[[ -z $(ls -A "$img") ]] || fail "failed dumps wrote into $img: $(ls -A "$img")"
+
+expect_error "restore from a missing directory" "$CRYO" restore -D "$tmp/missing"
+expect_error "restore from a file" "$CRYO" restore -D "$tmp/a-file"
+expect_error "restore from an empty directory" "$CRYO" restore -D "$img"
+expect_error "restore -d from an empty directory" "$CRYO" restore -d -D "$img"
+expect_error "show of a missing directory" "$CRYO" show "$tmp/missing"

@@ -1,0 +1,21 @@
+#!/bin/bash
+# cycles.sh [N]: dump and restore the same wl_memory process N times in a row (default 10), each
+# restore from the images of the previous one, and only then let it check its memory: PASS.
+#
+# With CRYO_SKIP=1 there is no dump nor restore.
+source "$(dirname "$0")/lib.sh"
+
+cycles=${1:-10}
+out=$tmp/workload.out
+go=$tmp/go
+
+start "$out" "$WORKLOADS/wl_memory" "$go"
+wait_ready "$pid" "$out"
+for ((i = 1; i <= cycles; i++)); do
+	dump_and_restore "$pid" "$tmp/img.$i"
+	log "cycle $i of $cycles done"
+	# Keep the disk use to one image directory (and the failing one's logs, on failure).
+	rm -rf "$tmp/img.$((i - 1))"
+done
+touch "$go"
+wait_result "$pid" "$out"
