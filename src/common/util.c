@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -38,6 +40,14 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+void use_direct_io(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_DIRECT))
+		pr_debug("no direct I/O on fd %d: %s", fd, strerror(errno));
 }
 
 int pread_all(int fd, void *buf, size_t len, off_t off)

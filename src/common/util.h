@@ -12,6 +12,12 @@
 int proc_readlink(pid_t pid, const char *what, char *buf, size_t size);
 /* Write all of buf, retrying short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/*
+ * Page data bypasses the page cache where the file system allows it (O_DIRECT): the device copies
+ * it straight from or to where it belongs, instead of a second copy through fresh cache pages.
+ * Elsewhere buffered I/O stays, only slower. Buffers, offsets and sizes must be page-aligned.
+ */
+void use_direct_io(int fd);
 /* Read exactly len bytes at offset, or fail. */
 int pread_all(int fd, void *buf, size_t len, off_t off);
 

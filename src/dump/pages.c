@@ -213,7 +213,7 @@ int dump_pages(struct dump_task *t)
 	d->pages.fd = d->pagemap.fd = -1;
 	d->pagemap_fd = open_proc(t->pid, "pagemap");
 	d->mem_fd = open_proc(t->pid, "mem");
-	d->buf = malloc(COPY_BUF_SIZE);
+	d->buf = aligned_alloc(IMG_PAGE_SIZE, COPY_BUF_SIZE);
 	ret = d->pagemap_fd < 0 ? d->pagemap_fd : d->mem_fd < 0 ? d->mem_fd : 0;
 	if (!ret && !d->buf)
 		ret = -ENOMEM;
@@ -221,8 +221,10 @@ int dump_pages(struct dump_task *t)
 		ret = img_create(t->dirfd, IMG_KIND_PAGEMAP, t->pid, &d->pagemap);
 	if (!ret)
 		ret = img_pages_create(t->dirfd, t->pid, &d->pages);
-	if (!ret)
+	if (!ret) {
+		use_direct_io(d->pages.fd);
 		ret = dump_all_vmas(d, t);
+	}
 	if (d->pagemap.fd >= 0 && img_close(&d->pagemap) && !ret)
 		ret = -EIO;
 	if (d->pages.fd >= 0 && img_close(&d->pages) && !ret)

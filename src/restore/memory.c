@@ -203,6 +203,7 @@ static int fill_pages(const struct task_image *ti, const struct restorer_vma *rv
 	size_t r, v = 0;
 	int ret;
 
+	use_direct_io(ti->pages_fd);
 	for (r = 0; r < ti->nr_runs; r++) {
 		const struct rec_page_run *run = &ti->runs[r];
 
