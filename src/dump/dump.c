@@ -41,14 +41,23 @@ static int check_not_ancestor(pid_t pid)
 	return 0;
 }
 
+#define PF_KTHREAD 0x00200000
+
 static int check_target(pid_t pid)
 {
+	struct proc_stat st;
 	char path[32];
 
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (pid <= 0 || access(path, F_OK)) {
 		pr_err("no process with PID %d", pid);
 		return -ESRCH;
+	}
+	if (proc_parse_stat(pid, &st))
+		return -ESRCH;
+	if (st.flags & PF_KTHREAD) {
+		pr_err("%d is a kernel thread: it cannot be dumped", pid);
+		return -EINVAL;
 	}
 	return check_not_ancestor(pid);
 }

@@ -67,8 +67,11 @@ static int flush_batch(struct page_dump *d)
 		return 0;
 	n = process_vm_readv(d->pid, &local, 1, b->iov, b->nr, 0);
 	if (n != (ssize_t)b->bytes) {
-		pr_err("cannot read the memory of %d: %s", d->pid,
-		       n < 0 ? strerror(errno) : "short read");
+		if (n < 0 && errno == ESRCH)
+			pr_err("process %d exited during the dump", d->pid);
+		else
+			pr_err("cannot read the memory of %d: %s", d->pid,
+			       n < 0 ? strerror(errno) : "short read");
 		return n < 0 ? -errno : -EIO;
 	}
 	ret = write_all(d->pages.fd, d->buf, b->bytes);

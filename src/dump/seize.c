@@ -65,6 +65,7 @@ int release_task(pid_t pid, int how)
 {
 	int status;
 
+
 	switch (how) {
 	case RELEASE_KILL:
 		if (kill(pid, SIGKILL))
@@ -78,7 +79,8 @@ int release_task(pid_t pid, int how)
 			return pr_perror("cannot detach from %d", pid);
 		return 0;
 	default:
-		if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+		/* A task that died meanwhile (ESRCH) has nothing left to release: that was said. */
+		if (ptrace(PTRACE_DETACH, pid, NULL, NULL) && errno != ESRCH)
 			return pr_perror("cannot detach from %d", pid);
 		return 0;
 	}
