@@ -55,30 +55,8 @@ static int find_gadget(pid_t pid, uint64_t start, uint64_t end, uint64_t *gadget
 	return -ENOENT;
 }
 
-int remote_init(struct remote *r, pid_t pid, uint64_t start, uint64_t end)
+static int step_syscall(struct remote *r, long *result, long nr, const long args[6])
 {
-	r->pid = pid;
-	r->regs = malloc(sizeof(*r->regs));
-	if (!r->regs)
-		return -ENOMEM;
-	return find_gadget(pid, start, end, &r->gadget);
-}
-
-void remote_fini(struct remote *r)
-{
-	free(r->regs);
-	r->regs = NULL;
-}
-
-/*
- * Single-stepping over the instruction runs the call and stops the task with a SIGTRAP inside
- * the kernel's signal code: the same kind of stop as a seize, from which a later resume with
- * restored registers lets the kernel restart an interrupted call properly.
- */
-int remote_syscall(struct remote *r, long *result, long nr, long a0, long a1, long a2, long a3,
-		   long a4, long a5)
-{
-	const long args[6] = {a0, a1, a2, a3, a4, a5};
 	int ret;
 
 	ret = arch_get_gp_regs(r->pid, r->regs);
@@ -99,4 +77,48 @@ int remote_syscall(struct remote *r, long *result, long nr, long a0, long a1, lo
 	*result = arch_syscall_result(r->regs);
 	pr_debug("remote syscall %ld in %d = %ld", nr, r->pid, *result);
 	return 0;
+}
+
+int remote_init(struct remote *r, pid_t pid, uint64_t start, uint64_t end)
+{
+	r->pid = pid;
+	r->regs = malloc(sizeof(*r->regs));
+	if (!r->regs)
+		return -ENOMEM;
+	return find_gadget(pid, start, end, &r->gadget);
+}
+
+void remote_fini(struct remote *r)
+{
+	free(r->regs);
+	r->regs = NULL;
+}
+
+int remote_set_sigmask(pid_t pid, uint64_t mask)
+{
+	if (ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof(mask), &mask))
+		return pr_perror("cannot set the signal mask of %d", pid);
+	return 0;
+}
+
+/*
+ * Single-stepping over the instruction runs the call and stops the task with a SIGTRAP inside
+ * the kernel's signal code: the same kind of stop as a seize, from which a later resume with
+ * restored registers lets the kernel restart an interrupted call properly. The task's signals
+ * wait meanwhile: one delivered now would stop the step (and be lost).
+ */
+int remote_syscall(struct remote *r, long *result, long nr, long a0, long a1, long a2, long a3,
+		   long a4, long a5)
+{
+	uint64_t mask;
+	int ret, restored;
+
+	if (ptrace(PTRACE_GETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
+		return pr_perror("cannot read the signal mask of %d", r->pid);
+	ret = remote_set_sigmask(r->pid, ~0ull);
+	if (ret)
+		return ret;
+	ret = step_syscall(r, result, nr, (const long[6]){a0, a1, a2, a3, a4, a5});
+	restored = remote_set_sigmask(r->pid, mask);
+	return ret ? ret : restored;
 }

@@ -24,6 +24,8 @@ void remote_fini(struct remote *r);
 /* Run one system call in the task; *result is what it returned (-errno on failure). */
 int remote_syscall(struct remote *r, long *result, long nr, long a0, long a1, long a2, long a3,
 		   long a4, long a5);
+/* PTRACE_SETSIGMASK, with the error logged. */
+int remote_set_sigmask(pid_t pid, uint64_t mask);
 /* Wait until the traced task stops with a SIGTRAP; anything else is an error naming it. */
 int remote_wait_trap(pid_t pid);
 

@@ -63,7 +63,7 @@ static int check_target(pid_t pid)
 }
 
 /* What issue-by-issue growth has not reached yet is refused before anything is touched. */
-static int check_single_task(struct dump_task *t)
+static int check_single_process(struct dump_task *t)
 {
 	char path[64], *children;
 	size_t len;
@@ -72,11 +72,6 @@ static int check_single_task(struct dump_task *t)
 	if (t->status.tgid != t->pid) {
 		pr_err("%d is a thread of process %d: dump the process", t->pid, t->status.tgid);
 		return -EINVAL;
-	}
-	if (t->status.threads != 1) {
-		pr_err("process %d has %u threads: only single-threaded processes can be dumped yet",
-		       t->pid, t->status.threads);
-		return -ENOTSUP;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", t->pid, t->pid);
 	ret = proc_read_file(path, &children, &len);
@@ -98,7 +93,7 @@ static int collect_proc(struct dump_task *t)
 	if (!ret)
 		ret = proc_parse_status(t->pid, &t->status);
 	if (!ret)
-		ret = check_single_task(t);
+		ret = check_single_process(t);
 	if (!ret)
 		ret = proc_parse_smaps(t->pid, &t->vmas, &t->nr_vmas);
 	if (ret)
@@ -123,11 +118,44 @@ static int write_inventory(const struct dump_task *t)
 	if (ret)
 		return ret;
 	ret = img_write(&img, REC_INVENTORY, &rec, sizeof(rec));
-	if (ret) {
-		img_close(&img);
-		return ret;
+	return img_finish(&img, ret);
+}
+
+static int read_registers(struct dump_task *t)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < t->nr_threads && !ret; i++)
+		ret = arch_get_regs(t->threads[i].tid, t->threads[i].regs);
+	return ret;
+}
+
+/* The seized threads, the leader first, each with room for its registers. */
+static int alloc_threads(struct dump_task *t, const pid_t *tids, size_t nr)
+{
+	size_t i;
+
+	t->threads = calloc(nr, sizeof(*t->threads));
+	if (!t->threads)
+		return -ENOMEM;
+	t->nr_threads = nr;
+	for (i = 0; i < nr; i++) {
+		t->threads[i].tid = tids[i];
+		t->threads[i].regs = calloc(1, sizeof(*t->threads[i].regs));
+		if (!t->threads[i].regs)
+			return -ENOMEM;
 	}
-	return img_close(&img);
+	return 0;
+}
+
+static void free_threads(struct dump_task *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_threads; i++)
+		free(t->threads[i].regs);
+	free(t->threads);
 }
 
 /* With the task seized: everything, in the order that fails early and changes nothing first. */
@@ -137,13 +165,15 @@ static int dump_seized(struct dump_task *t)
 
 	ret = collect_proc(t);
 	if (!ret)
-		ret = arch_get_regs(t->pid, t->regs);
+		ret = read_registers(t);
 	if (!ret)
 		ret = dump_files(t);
 	if (!ret)
 		ret = parasite_collect(t);
 	if (!ret)
 		ret = dump_core(t);
+	if (!ret)
+		ret = dump_threads(t);
 	if (!ret)
 		ret = dump_mm(t);
 	if (!ret)
@@ -157,28 +187,29 @@ static int dump_seized(struct dump_task *t)
 int cryo_dump(const struct dump_opts *opts)
 {
 	struct dump_task t = {.pid = opts->pid, .dirfd = opts->dirfd};
+	pid_t *tids;
+	size_t nr;
 	int ret, how;
 
 	ret = check_target(opts->pid);
 	if (ret)
 		return ret;
-	t.regs = calloc(1, sizeof(*t.regs));
-	if (!t.regs)
-		return -ENOMEM;
 	unlinkat(opts->dirfd, "inventory.img", 0);
-	ret = seize_task(opts->pid);
+	ret = seize_process(opts->pid, &tids, &nr);
 	if (ret)
-		goto out;
-	ret = dump_seized(&t);
+		return ret;
+	ret = alloc_threads(&t, tids, nr);
+	if (!ret)
+		ret = dump_seized(&t);
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED
 					 : RELEASE_KILL;
-	if (release_task(opts->pid, how) && !ret)
+	if (release_process(opts->pid, tids, nr, how) && !ret)
 		ret = -EIO;
 	if (!ret)
-		pr_info("dump of %d done", opts->pid);
-out:
+		pr_info("dump of %d done (%zu threads)", opts->pid, nr);
+	free_threads(&t);
 	free(t.vmas);
-	free(t.regs);
+	free(tids);
 	return ret;
 }

@@ -18,7 +18,15 @@ struct dump_opts {
 	int leave_stopped;
 };
 
-/* Everything collected about one task before it is written. */
+/* What the kernel keeps per thread. */
+struct dump_thread {
+	pid_t tid;
+	struct arch_regs *regs;
+	uint64_t blocked; /* signal mask, as PTRACE_GETSIGMASK read it */
+	struct parasite_thread_state state; /* altstack, clear_tid: from the parasite */
+};
+
+/* Everything collected about one process before it is written. */
 struct dump_task {
 	pid_t pid;
 	int dirfd;
@@ -27,24 +35,28 @@ struct dump_task {
 	struct proc_vma *vmas;
 	size_t nr_vmas;
 	const struct proc_vma *vdso; /* NULL if the task has none */
-	struct arch_regs *regs;
-	uint64_t blocked; /* signal mask, as PTRACE_GETSIGMASK read it */
+	struct dump_thread *threads; /* the leader first */
+	size_t nr_threads;
 	struct blob_sigaction sigactions[BLOB_NSIG];
 	struct parasite_misc misc;
 };
 
 int cryo_dump(const struct dump_opts *opts);
 
-/* seize.c: stop the task with ptrace without it noticing; let it go. */
-int seize_task(pid_t pid);
-int release_task(pid_t pid, int how);
+/*
+ * seize.c: stop every thread of the process with ptrace without it noticing (threads that
+ * appear meanwhile included), and let them go. *tids is malloc'd, the leader first.
+ */
+int seize_process(pid_t pid, pid_t **tids, size_t *nr);
 enum release_how { RELEASE_RUN, RELEASE_STOPPED, RELEASE_KILL };
+int release_process(pid_t pid, const pid_t *tids, size_t nr, int how);
 
 /* infect.c: run the parasite in the task and collect what only the task can see. */
 int parasite_collect(struct dump_task *t);
 
-/* task.c, mm.c, pages.c, files.c: one image each. */
+/* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);
+int dump_threads(struct dump_task *t);
 int dump_mm(struct dump_task *t);
 int dump_pages(struct dump_task *t);
 int dump_files(struct dump_task *t);

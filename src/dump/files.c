@@ -151,11 +151,8 @@ int dump_files(struct dump_task *t)
 	if (ret)
 		return ret;
 	ret = img_create(t->dirfd, IMG_KIND_FILES, t->pid, &img);
-	if (!ret) {
-		ret = write_fds(&img, t->pid, fds, nr);
-		if (img_close(&img) && !ret)
-			ret = -EIO;
-	}
+	if (!ret)
+		ret = img_finish(&img, write_fds(&img, t->pid, fds, nr));
 	free(fds);
 	return ret;
 }

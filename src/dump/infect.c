@@ -7,7 +7,8 @@
  *      seen by both, holding the blob, its arguments and its stack;
  *   3. remote mmap of it, and close of the task's fd;
  *   4. run the blob: it connects to cryo's socket and serves commands until FINI, then traps;
- *   5. cure: remote munmap, registers and signal mask exactly as they were.
+ *   5. run it once more in each thread, for what each thread keeps of its own (trap mode);
+ *   6. cure: remote munmap, registers and signal masks exactly as they were.
  * No byte of the task's own memory is written.
  */
 #include <errno.h>
@@ -41,10 +42,15 @@ struct parasite_ctl {
 	uint64_t remote_addr; /* the task's view */
 	size_t size;
 	size_t args_off;
-	uint64_t saved_blocked;
-	struct arch_regs *saved;
-	int running; /* the task runs the parasite: stop it before anything else */
+	struct dump_task *t;
+	size_t nr_blocked; /* threads whose signals are blocked, and mask saved */
+	int running;	   /* the leader runs the parasite: stop it before anything else */
 };
+
+static struct parasite_args *shared_args(const struct parasite_ctl *ctl)
+{
+	return (struct parasite_args *)((char *)ctl->local + ctl->args_off);
+}
 
 static size_t page_align(size_t n)
 {
@@ -194,11 +200,12 @@ static int regain_control(struct parasite_ctl *ctl)
 	return 0;
 }
 
-/* Put the task back exactly as it was: no mapping, registers and signal mask as saved. */
+/* Put the process back exactly as it was: no mapping, registers and signal masks as saved. */
 static int cure(struct parasite_ctl *ctl)
 {
-	pid_t pid = ctl->remote.pid;
+	struct dump_task *t = ctl->t;
 	long res;
+	size_t i;
 	int ret = 0;
 
 	if (ctl->running)
@@ -208,26 +215,69 @@ static int cure(struct parasite_ctl *ctl)
 	if (!ret && ctl->remote_addr)
 		ret = rsys(ctl, &res, __NR_munmap, ctl->remote_addr, ctl->size, 0, 0, 0, 0);
 	if (!ret)
-		ret = arch_set_gp_regs(pid, ctl->saved);
-	if (!ret && ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof(uint64_t), &ctl->saved_blocked))
-		ret = pr_perror("cannot restore the signal mask of %d", pid);
+		ret = arch_set_gp_regs(t->pid, t->threads[0].regs);
+	for (i = 0; i < ctl->nr_blocked && !ret; i++)
+		ret = remote_set_sigmask(t->threads[i].tid, t->threads[i].blocked);
 	return ret;
 }
 
-static int block_signals(struct parasite_ctl *ctl, struct dump_task *t)
+/* Nothing of the process's own may run while the parasite does: every signal waits. */
+static int block_signals(struct parasite_ctl *ctl)
 {
-	uint64_t all = ~0ull;
+	struct dump_task *t = ctl->t;
 
-	if (ptrace(PTRACE_GETSIGMASK, t->pid, (void *)sizeof(uint64_t), &ctl->saved_blocked) ||
-	    ptrace(PTRACE_SETSIGMASK, t->pid, (void *)sizeof(uint64_t), &all))
-		return pr_perror("cannot block the signals of %d", t->pid);
-	t->blocked = ctl->saved_blocked;
+	for (; ctl->nr_blocked < t->nr_threads; ctl->nr_blocked++) {
+		struct dump_thread *th = &t->threads[ctl->nr_blocked];
+
+		if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(uint64_t), &th->blocked))
+			return pr_perror("cannot read the signal mask of %d", th->tid);
+		if (remote_set_sigmask(th->tid, ~0ull))
+			return -EIO;
+	}
 	return 0;
+}
+
+/* blob_thread_entry in one thread, until its trap; then its registers as they were. */
+static int collect_thread(struct parasite_ctl *ctl, struct dump_thread *th)
+{
+	struct arch_regs *regs = ctl->remote.regs;
+	uint64_t base = ctl->remote_addr;
+	int ret, restored;
+
+	ret = arch_get_gp_regs(th->tid, regs);
+	if (ret)
+		return ret;
+	arch_prep_call(regs, base + parasite_thread_entry, base + ctl->size, base + ctl->args_off);
+	ret = arch_set_gp_regs(th->tid, regs);
+	if (!ret && ptrace(PTRACE_CONT, th->tid, NULL, NULL))
+		ret = pr_perror("cannot run the parasite in thread %d", th->tid);
+	if (!ret)
+		ret = remote_wait_trap(th->tid);
+	if (!ret)
+		ret = arch_get_gp_regs(th->tid, regs);
+	if (!ret && arch_syscall_result(regs)) {
+		pr_err("the parasite failed in thread %d: %s", th->tid,
+		       strerror((int)-arch_syscall_result(regs)));
+		ret = -EIO;
+	}
+	th->state = shared_args(ctl)->thread;
+	restored = arch_set_gp_regs(th->tid, th->regs);
+	return ret ? ret : restored;
+}
+
+static int collect_threads(struct parasite_ctl *ctl, struct dump_task *t)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < t->nr_threads && !ret; i++)
+		ret = collect_thread(ctl, &t->threads[i]);
+	return ret;
 }
 
 static int run_commands(struct parasite_ctl *ctl, struct dump_task *t)
 {
-	struct parasite_args *args = (struct parasite_args *)((char *)ctl->local + ctl->args_off);
+	struct parasite_args *args = shared_args(ctl);
 	int ret;
 
 	ret = parasite_cmd(ctl, PARASITE_CMD_DUMP_SIGACTIONS);
@@ -255,16 +305,18 @@ static int infect_and_run(struct parasite_ctl *ctl, struct dump_task *t)
 	if (ret)
 		return ret;
 	ret = run_commands(ctl, t);
-	if (!ret)
-		return stop_parasite(ctl);
-	/* Let the parasite close its socket and trap; if it cannot, cure() stops the task. */
-	stop_parasite(ctl);
-	return ret;
+	if (ret) {
+		/* Let the parasite close its socket and trap; if it cannot, cure() stops it. */
+		stop_parasite(ctl);
+		return ret;
+	}
+	ret = stop_parasite(ctl);
+	return ret ? ret : collect_threads(ctl, t);
 }
 
 int parasite_collect(struct dump_task *t)
 {
-	struct parasite_ctl ctl = {.listen_sk = -1, .sk = -1, .saved = t->regs};
+	struct parasite_ctl ctl = {.listen_sk = -1, .sk = -1, .t = t};
 	int ret, cured;
 
 	if (!t->vdso) {
@@ -275,7 +327,7 @@ int parasite_collect(struct dump_task *t)
 	ctl.size = ctl.args_off + page_align(sizeof(struct parasite_args)) + PARASITE_STACK_SIZE;
 	ret = remote_init(&ctl.remote, t->pid, t->vdso->start, t->vdso->end);
 	if (!ret)
-		ret = block_signals(&ctl, t);
+		ret = block_signals(&ctl);
 	if (!ret)
 		ret = infect_and_run(&ctl, t);
 	cured = ctl.remote.regs ? cure(&ctl) : 0;

@@ -111,9 +111,5 @@ int dump_mm(struct dump_task *t)
 		ret = write_exe(&img, t->pid);
 	if (!ret)
 		ret = write_vmas(&img, t);
-	if (ret) {
-		img_close(&img);
-		return ret;
-	}
-	return img_close(&img);
+	return img_finish(&img, ret);
 }

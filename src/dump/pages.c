@@ -228,10 +228,10 @@ int dump_pages(struct dump_task *t)
 		use_direct_io(d->pages.fd);
 		ret = dump_all_vmas(d, t);
 	}
-	if (d->pagemap.fd >= 0 && img_close(&d->pagemap) && !ret)
-		ret = -EIO;
-	if (d->pages.fd >= 0 && img_close(&d->pages) && !ret)
-		ret = -EIO;
+	if (d->pagemap.fd >= 0)
+		ret = img_finish(&d->pagemap, ret);
+	if (d->pages.fd >= 0)
+		ret = img_finish(&d->pages, ret);
 	if (!ret)
 		pr_info("%d: %lu pages stored", t->pid, (unsigned long)d->pages_stored);
 	if (d->pagemap_fd >= 0)

@@ -1,26 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* core-PID.img: identity, registers, signal state and the small per-task settings. */
+/* core-PID.img: identity, threads, signal actions and the small per-process settings. */
 #include <limits.h>
 #include <string.h>
-#include <sys/ptrace.h>
 
-#include "arch.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "dump/dump.h"
 #include "images/image.h"
-
-#ifndef PTRACE_GET_RSEQ_CONFIGURATION
-#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
-#endif
-
-struct ptrace_rseq_config {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
 
 static int write_task(struct img *img, const struct dump_task *t)
 {
@@ -45,14 +31,23 @@ static int write_groups(struct img *img, const struct dump_task *t)
 			 t->status.nr_groups * sizeof(t->status.groups[0]));
 }
 
-static int write_signals(struct img *img, const struct dump_task *t)
+static int write_tids(struct img *img, const struct dump_task *t)
 {
-	struct rec_sigstate st = {
-		.blocked = t->blocked,
-		.ss_sp = t->misc.altstack.sp,
-		.ss_size = t->misc.altstack.size,
-		.ss_flags = t->misc.altstack.flags,
-	};
+	uint32_t tids[REC_TIDS_MAX];
+	size_t i;
+
+	if (t->nr_threads > REC_TIDS_MAX) {
+		pr_err("process %d has %zu threads, cryo takes at most %u", t->pid, t->nr_threads,
+		       REC_TIDS_MAX);
+		return -E2BIG;
+	}
+	for (i = 0; i < t->nr_threads; i++)
+		tids[i] = t->threads[i].tid;
+	return img_write(img, REC_TIDS, tids, t->nr_threads * sizeof(tids[0]));
+}
+
+static int write_sigactions(struct img *img, const struct dump_task *t)
+{
 	int sig, ret;
 
 	for (sig = 1; sig <= BLOB_NSIG; sig++) {
@@ -71,7 +66,7 @@ static int write_signals(struct img *img, const struct dump_task *t)
 		if (ret)
 			return ret;
 	}
-	return img_write(img, REC_SIGSTATE, &st, sizeof(st));
+	return 0;
 }
 
 static int write_limits(struct img *img, const struct dump_task *t)
@@ -100,21 +95,6 @@ static int write_limits(struct img *img, const struct dump_task *t)
 	return ret;
 }
 
-static int write_rseq(struct img *img, const struct dump_task *t)
-{
-	struct ptrace_rseq_config conf = {0};
-	struct rec_rseq rec;
-
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->pid, (void *)sizeof(conf), &conf) < 0)
-		return pr_perror("cannot read the rseq registration of %d", t->pid);
-	rec = (struct rec_rseq){
-		.addr = conf.rseq_abi_pointer,
-		.len = conf.rseq_abi_size,
-		.sig = conf.signature,
-	};
-	return img_write(img, REC_RSEQ, &rec, sizeof(rec));
-}
-
 static int write_path(struct img *img, pid_t pid, uint32_t kind, const char *what)
 {
 	struct rec_path rec = {.kind = kind};
@@ -139,20 +119,14 @@ int dump_core(struct dump_task *t)
 	if (!ret)
 		ret = write_groups(&img, t);
 	if (!ret)
-		ret = arch_write_regs(&img, t->regs);
+		ret = write_tids(&img, t);
 	if (!ret)
-		ret = write_signals(&img, t);
+		ret = write_sigactions(&img, t);
 	if (!ret)
 		ret = write_limits(&img, t);
-	if (!ret)
-		ret = write_rseq(&img, t);
 	if (!ret)
 		ret = write_path(&img, t->pid, PATH_CWD, "cwd");
 	if (!ret)
 		ret = write_path(&img, t->pid, PATH_ROOT, "root");
-	if (ret) {
-		img_close(&img);
-		return ret;
-	}
-	return img_close(&img);
+	return img_finish(&img, ret);
 }

@@ -17,6 +17,7 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
     [IMG_KIND_PAGEMAP] = {"pagemap", true},
     [IMG_KIND_PAGES] = {"pages", true},
     [IMG_KIND_FILES] = {"fds", true},
+    [IMG_KIND_THREAD] = {"thread", true},
 };
 
 #define WIDTH_U32 4
@@ -127,6 +128,13 @@ static const struct rec_field vma_fields[] = {
     FIELD(rec_vma, ino, U64),	  END_FIELDS,
 };
 
+static const struct rec_field thread_fields[] = {
+    FIELD(rec_thread, tid, U32),	       FIELD(rec_thread, pad, PAD),
+    FIELD(rec_thread, clear_tid, HEX64),   FIELD(rec_thread, robust_list, HEX64),
+    FIELD(rec_thread, robust_len, U64),    FIELD(rec_thread, comm, CHARS),
+    END_FIELDS,
+};
+
 static const struct rec_field end_fields[] = {
     FIELD(rec_end, nr_records, U32),
     FIELD(rec_end, pad, PAD),
@@ -188,7 +196,9 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_PAGE_RUN] = FIXED("page_run", rec_page_run, page_run_fields),
     [REC_FD] = WITH_PATH("fd", rec_fd, "path", fd_fields),
     [REC_END] = FIXED("end", rec_end, end_fields),
-    [REC_GROUPS] = {"groups", 0, 0, REC_GROUPS_MAX * 4, TAIL_BYTES, "gids", NULL},
+    [REC_GROUPS] = {"groups", 0, 0, REC_GROUPS_MAX * 4, TAIL_U32S, "gids", NULL},
+    [REC_THREAD] = FIXED("thread", rec_thread, thread_fields),
+    [REC_TIDS] = {"tids", 0, 4, REC_TIDS_MAX * 4, TAIL_U32S, "tids", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

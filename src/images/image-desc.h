@@ -17,6 +17,7 @@ enum rec_tail {
 	TAIL_STR,	/* NUL-terminated string, the NUL being the last byte */
 	TAIL_BYTES,	/* opaque bytes */
 	TAIL_U64_PAIRS, /* (type, value) pairs of u64, the last one of type 0 */
+	TAIL_U32S,	/* an array of u32 (ids) */
 };
 
 /* How `cryo show` prints a field of the fixed part. */

@@ -226,6 +226,13 @@ int img_close(struct img *img)
 	return ret;
 }
 
+int img_finish(struct img *img, int ret)
+{
+	int closed = img_close(img);
+
+	return ret ? ret : closed;
+}
+
 /* Check a file header; avail is how many bytes of the file there are to check. */
 static int check_header(const struct img *img, const void *buf, size_t avail)
 {
@@ -470,6 +477,11 @@ int img_check_record(const struct img *img, const struct img_rec *rec)
 		return check_str_tail(img, rec, d->name);
 	if (d->tail == TAIL_U64_PAIRS)
 		return check_pairs_tail(img, rec, d->name);
+	if (d->tail == TAIL_U32S && (rec->len - d->fixed) % sizeof(uint32_t)) {
+		pr_err("%s: record at offset %zu: %s record holds a partial number", img->name,
+		       img->pos, d->name);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -59,6 +59,8 @@ int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fi
 		  const char *str);
 /* Add the end record, flush and close; reports a failed write (full disk) as an error. */
 int img_close(struct img *img);
+/* Close after writing, whatever happened: the first error of the writer's ret and the close. */
+int img_finish(struct img *img, int ret);
 
 /* Open, read whole, check the header. */
 int img_open(int dirfd, uint32_t kind, int pid, struct img *img);

@@ -23,6 +23,7 @@ enum img_kind {
 	IMG_KIND_PAGEMAP = 4,	/* pagemap-PID.img: which pages are stored, where */
 	IMG_KIND_PAGES = 5,	/* pages-PID.img: raw page contents, page-aligned, no records */
 	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
+	IMG_KIND_THREAD = 7,	/* thread-TID.img: one thread's registers and own state */
 	IMG_KIND_MAX
 };
 
@@ -44,6 +45,8 @@ enum rec_type {
 	REC_FD = 15,
 	REC_END = 16,
 	REC_GROUPS = 17,
+	REC_THREAD = 18,
+	REC_TIDS = 19,
 	REC_TYPE_MAX
 };
 
@@ -89,6 +92,22 @@ struct rec_regs_x86_64 {
 
 /* REC_GROUPS: the supplementary groups, the whole payload an array of u32 gids. */
 #define REC_GROUPS_MAX 64u
+
+/* REC_TIDS, in core-PID.img: the threads of the process, leader first, an array of u32. */
+#define REC_TIDS_MAX 4096u
+
+/*
+ * thread-TID.img, first record: what the kernel keeps per thread. The registers (REC_REGS_*,
+ * REC_XSAVE), signal mask and alternate stack (REC_SIGSTATE) and rseq area (REC_RSEQ) follow.
+ */
+struct rec_thread {
+	uint32_t tid;
+	uint32_t pad;
+	uint64_t clear_tid;   /* set_tid_address: zeroed and woken when the thread exits */
+	uint64_t robust_list; /* set_robust_list head, 0: none */
+	uint64_t robust_len;
+	char comm[16];
+};
 
 /* One per catchable signal. */
 struct rec_sigaction {

@@ -127,6 +127,19 @@ static void show_hex(FILE *out, const uint8_t *p, size_t n)
 	fputc('"', out);
 }
 
+static void show_u32s(FILE *out, const uint8_t *p, size_t n)
+{
+	uint32_t v;
+	size_t i;
+
+	fputc('[', out);
+	for (i = 0; i < n / sizeof(v); i++) {
+		memcpy(&v, p + i * sizeof(v), sizeof(v));
+		fprintf(out, "%s%" PRIu32, i ? ", " : "", v);
+	}
+	fputc(']', out);
+}
+
 static void show_pairs(FILE *out, const uint8_t *p, size_t n)
 {
 	uint64_t pair[2];
@@ -160,6 +173,8 @@ static void show_record(FILE *out, const struct img_rec *rec)
 		show_hex(out, tail, tail_len);
 	else if (d->tail == TAIL_U64_PAIRS)
 		show_pairs(out, tail, tail_len);
+	else if (d->tail == TAIL_U32S)
+		show_u32s(out, tail, tail_len);
 	fputc('}', out);
 }
 

@@ -50,7 +50,6 @@ enum parasite_cmd {
 };
 
 struct parasite_misc {
-	struct blob_stack altstack;
 	struct blob_itimer itimers[BLOB_NR_ITIMERS];
 	struct blob_rlimit rlimits[BLOB_NR_RLIMITS];
 	uint32_t umask;
@@ -58,7 +57,14 @@ struct parasite_misc {
 	uint64_t brk; /* the program break, known only to the task's mm */
 };
 
+/* What the parasite finds out in each thread, run there in turn (blob_thread_entry). */
+struct parasite_thread_state {
+	struct blob_stack altstack;
+	uint64_t clear_tid;
+};
+
 struct parasite_args {
+	struct parasite_thread_state thread; /* answer of a blob_thread_entry call */
 	/* in: where to connect */
 	uint16_t sun_family;
 	char sun_path[108];
@@ -88,6 +94,22 @@ struct restorer_special {
 
 #define RESTORER_MAX_SPECIALS 4
 
+/* One thread to be: the leader is the task itself, the others the restorer clones. */
+#define RESTORER_THREAD_STACK (16 * 1024)
+struct restorer_thread {
+	uint32_t tid;
+	uint32_t rseq_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+	uint32_t pad;
+	uint64_t clear_tid;
+	uint64_t robust_list, robust_len;
+	uint64_t sigframe;  /* stack pointer for its rt_sigreturn */
+	uint64_t stack_top; /* its restorer stack (not used by the leader) */
+	uint64_t args;	    /* back to struct restorer_args */
+	char comm[16];
+};
+
 /* prctl(PR_SET_MM, PR_SET_MM_MAP): the kernel's struct prctl_mm_map. */
 struct blob_mm_map {
 	uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack;
@@ -111,6 +133,8 @@ enum restorer_step {
 	RST_RLIMIT,
 	RST_CREDS,
 	RST_ITIMER,
+	RST_CLONE_THREAD,
+	RST_THREAD_STATE,
 	RST_NR_STEPS,
 };
 
@@ -128,9 +152,8 @@ struct restorer_args {
 	uint64_t auxv[64 * 2];
 
 	uint32_t personality;
-	uint32_t rseq_len;
-	uint64_t rseq_addr;
-	uint32_t rseq_sig;
+	uint32_t nr_threads;
+	uint64_t threads; /* struct restorer_thread[nr_threads], the leader first */
 
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
 	uint32_t nr_groups;
@@ -140,7 +163,6 @@ struct restorer_args {
 
 	int32_t log_fd; /* the restorer reports a failure here before it exits */
 	int32_t exe_fd;
-	uint64_t sigframe; /* rt_sigreturn frame, built by cryo's arch code */
 };
 
 #endif

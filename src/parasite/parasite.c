@@ -4,6 +4,8 @@
  * every signal blocked. It collects what only the task itself can see and answers cryo's commands
  * over a unix socket. It changes nothing: each query that must set something (umask) sets it back.
  */
+#include <linux/prctl.h>
+
 #include "blob-lib.h"
 #include "blob.h"
 #include "syscall.h"
@@ -13,6 +15,7 @@
 #define SOCK_CLOEXEC 02000000
 
 int parasite_main(struct parasite_args *args);
+int parasite_thread(struct parasite_args *args);
 
 static int dump_sigactions(struct parasite_args *args)
 {
@@ -49,9 +52,6 @@ static int dump_misc(struct parasite_args *args)
 	long ret;
 	int res;
 
-	ret = sys_call2(__NR_sigaltstack, 0, &misc->altstack);
-	if (ret)
-		return ret;
 	ret = dump_itimers(misc);
 	if (ret)
 		return ret;
@@ -109,5 +109,15 @@ int parasite_main(struct parasite_args *args)
 	if (!ret)
 		ret = serve(sk, args);
 	sys_call1(__NR_close, sk);
+	return ret;
+}
+
+/* One thread's own state, in that thread; it then traps back to cryo (blob_thread_entry). */
+int parasite_thread(struct parasite_args *args)
+{
+	long ret = sys_call2(__NR_sigaltstack, 0, &args->thread.altstack);
+
+	if (!ret)
+		ret = sys_call2(__NR_prctl, PR_GET_TID_ADDRESS, &args->thread.clear_tid);
 	return ret;
 }

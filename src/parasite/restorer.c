@@ -6,11 +6,14 @@
  * here, with nothing but system calls:
  *   park the kernel's special mappings, unmap everything of cryo, move each premapped VMA home
  *   with its protection, put the special mappings where the task had them, set the mm layout,
- *   rseq, rlimits, credentials, timers, and rt_sigreturn into the saved registers.
- * cryo traces the task: it catches the sigreturn, unmaps this region and lets the task go.
+ *   rlimits, timers; clone the other threads with their own TIDs; then each thread sets what is
+ *   its own (rseq, robust list, clear_child_tid, name, credentials) and rt_sigreturns into its
+ *   saved registers. cryo traces every thread: it catches each sigreturn, unmaps this region and
+ *   lets the task go.
  */
 #include <linux/mman.h>
 #include <linux/prctl.h>
+#include <linux/sched.h>
 
 #include "blob-lib.h"
 #include "blob.h"
@@ -35,6 +38,8 @@ static const struct {
 
 void restorer_main(struct restorer_args *args);
 void restorer_sigreturn(uint64_t frame) __attribute__((noreturn));
+long restorer_clone_thread(struct clone_args *args, unsigned long size, void (*fn)(void *),
+			   void *arg);
 
 static void __attribute__((noreturn)) fail(struct restorer_args *args, int step, const char *what,
 					   long err)
@@ -138,16 +143,6 @@ static void set_mm(struct restorer_args *args)
 	sys_call1(__NR_close, args->mm.exe_fd);
 }
 
-static void set_rseq(struct restorer_args *args)
-{
-	long ret;
-
-	if (!args->rseq_len)
-		return;
-	ret = sys_call4(__NR_rseq, args->rseq_addr, args->rseq_len, 0, args->rseq_sig);
-	if (ret)
-		fail(args, RST_RSEQ, "cannot register rseq", ret);
-}
 
 static void set_rlimits(struct restorer_args *args)
 {
@@ -187,6 +182,56 @@ static void set_itimers(struct restorer_args *args)
 	}
 }
 
+/* What each thread keeps of its own, set by the thread itself, then its saved registers. */
+static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
+{
+	struct restorer_args *args = (struct restorer_args *)t->args;
+	long ret = 0;
+
+	if (t->robust_list)
+		ret = sys_call2(__NR_set_robust_list, t->robust_list, t->robust_len);
+	if (ret)
+		fail(args, RST_THREAD_STATE, "cannot set the robust futex list of thread", t->tid);
+	sys_call1(__NR_set_tid_address, t->clear_tid);
+	if (t->rseq_len)
+		ret = sys_call4(__NR_rseq, t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
+	if (ret)
+		fail(args, RST_RSEQ, "cannot register rseq", ret);
+	ret = sys_call2(__NR_prctl, PR_SET_NAME, t->comm);
+	if (ret)
+		fail(args, RST_THREAD_STATE, "cannot set the name of thread", t->tid);
+	set_creds(args);
+	restorer_sigreturn(t->sigframe);
+}
+
+static void thread_entry(void *arg)
+{
+	finish_thread(arg);
+}
+
+/* Before credentials are dropped: choosing a TID (set_tid) needs CAP_SYS_ADMIN. */
+static void clone_threads(struct restorer_args *args)
+{
+	struct restorer_thread *threads = (struct restorer_thread *)args->threads;
+	uint32_t i;
+
+	for (i = 1; i < args->nr_threads; i++) {
+		struct restorer_thread *t = &threads[i];
+		struct clone_args ca = {
+			.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				 CLONE_SYSVSEM,
+			.stack = t->stack_top - RESTORER_THREAD_STACK,
+			.stack_size = RESTORER_THREAD_STACK,
+			.set_tid = (uint64_t)&t->tid,
+			.set_tid_size = 1,
+		};
+		long ret = restorer_clone_thread(&ca, sizeof(ca), thread_entry, t);
+
+		if (ret < 0)
+			fail(args, RST_CLONE_THREAD, "cannot create a thread", ret);
+	}
+}
+
 void restorer_main(struct restorer_args *args)
 {
 	long ret;
@@ -200,10 +245,10 @@ void restorer_main(struct restorer_args *args)
 	place_vmas(args);
 	place_specials(args);
 	set_mm(args);
-	set_rseq(args);
 	set_rlimits(args);
-	set_creds(args);
 	set_itimers(args);
+	clone_threads(args);
+	/* The other threads' failures now only show in the exit status cryo reports. */
 	sys_call1(__NR_close, args->log_fd);
-	restorer_sigreturn(args->sigframe);
+	finish_thread((struct restorer_thread *)args->threads);
 }

@@ -23,7 +23,6 @@
 
 #define PAGE_ALIGN(x) (((x) + IMG_PAGE_SIZE - 1) & ~(uint64_t)(IMG_PAGE_SIZE - 1))
 #define RESTORER_STACK_SIZE (64 * 1024)
-#define SIGFRAME_SIZE (REC_XSAVE_MAX + 4096)
 #define LOWEST_ADDR (1ull << 16)
 #define REGION_ALIGN (2ull << 20)
 
@@ -53,11 +52,11 @@ static void layout(const struct task_image *ti, struct bootstrap *bs)
 	bs->blob = bs->specials + specials;
 	bs->args = bs->blob + PAGE_ALIGN(restorer_mem_size);
 	bs->vmas = bs->args + PAGE_ALIGN(sizeof(struct restorer_args));
-	bs->sigframe = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
-	bs->sigframe_len = SIGFRAME_SIZE;
-	off = bs->sigframe + PAGE_ALIGN(SIGFRAME_SIZE);
+	bs->threads = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
+	off = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
 	bs->stack_top = off + RESTORER_STACK_SIZE;
-	bs->len = bs->stack_top;
+	bs->thread_areas = bs->stack_top;
+	bs->len = bs->thread_areas + ti->nr_threads * THREAD_AREA_SIZE;
 }
 
 static void relocate(struct bootstrap *bs, uint64_t start)
@@ -68,8 +67,9 @@ static void relocate(struct bootstrap *bs, uint64_t start)
 	bs->blob += start;
 	bs->args += start;
 	bs->vmas += start;
-	bs->sigframe += start;
+	bs->threads += start;
 	bs->stack_top += start;
+	bs->thread_areas += start;
 }
 
 /* Reserve len bytes at addr if nothing of cryo's is there. */

@@ -175,36 +175,16 @@ static pid_t clone_with_pid(pid_t pid)
 	return child;
 }
 
-static void report_fault(pid_t child, int sig)
-{
-	siginfo_t si = {0};
-
-	ptrace(PTRACE_GETSIGINFO, child, NULL, &si);
-	pr_err("the new process %d got signal %d (code %d, address %p) while it was being restored",
-	       child, sig, si.si_code, si.si_addr);
-}
-
-/* From the child's first instruction to its restorer's last trap, or its failure. */
+/* Trace the child from its first instruction: every thread it clones is traced too. */
 static int trace_child(pid_t child, int sync_fd)
 {
-	int status;
+	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
 
-	if (ptrace(PTRACE_SEIZE, child, NULL, (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)))
+	if (ptrace(PTRACE_SEIZE, child, NULL, (void *)opts))
 		return pr_perror("cannot trace the new process %d", child);
 	if (write(sync_fd, "g", 1) != 1)
 		return pr_perror("cannot start the new process %d", child);
-	if (waitpid(child, &status, __WALL) != child)
-		return pr_perror("cannot wait for the new process %d", child);
-	if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) > 100 && WEXITSTATUS(status) < 100 + RST_NR_STEPS)
-		pr_err("the restorer of %d failed at step %d", child, WEXITSTATUS(status) - 100);
-	else if (WIFSTOPPED(status))
-		report_fault(child, WSTOPSIG(status));
-	else if (WIFSIGNALED(status))
-		pr_err("the new process %d was killed by signal %d while it was being restored",
-		       child, WTERMSIG(status));
-	return -ECHILD;
+	return 0;
 }
 
 static int kill_child(pid_t child)
@@ -272,6 +252,8 @@ static int run_restore(const struct restore_opts *opts, struct task_image *ti)
 	ret = trace_child(child, sync[1]);
 	close(sync[1]);
 	if (!ret)
+		ret = wait_restorer(child, ti);
+	if (!ret)
 		ret = finish_restore(child, ti, &bs);
 	if (!ret && opts->pidfile)
 		ret = write_pidfile(opts->pidfile, child);
@@ -279,6 +261,15 @@ static int run_restore(const struct restore_opts *opts, struct task_image *ti)
 		return kill_child(child);
 	pr_info("process %d restored", child);
 	return opts->detach ? 0 : wait_restored(child);
+}
+
+/* Threads stopped inside system calls execute them again (see arch_restart_syscall). */
+static void restart_syscalls(struct task_image *ti)
+{
+	size_t i;
+
+	for (i = 0; i < ti->nr_threads; i++)
+		arch_restart_syscall(ti->threads[i].regs);
 }
 
 int cryo_restore(const struct restore_opts *opts)
@@ -292,7 +283,7 @@ int cryo_restore(const struct restore_opts *opts)
 		return ret;
 	ret = task_image_load(opts->dirfd, inv.root_pid, &ti);
 	if (!ret) {
-		arch_restart_syscall(ti.regs);
+		restart_syscalls(&ti);
 		ret = run_restore(opts, &ti);
 	}
 	task_image_free(&ti);

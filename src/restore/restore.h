@@ -19,8 +19,8 @@ int cryo_restore(const struct restore_opts *opts);
 
 /*
  * The bootstrap region, reserved in a hole of the task's future address space:
- *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, sigframe]
- *   [restorer stack]
+ *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads]
+ *   [restorer stack][per thread: its signal frame, its restorer stack]
  * Everything the restorer needs once cryo is unmapped lives here.
  */
 struct bootstrap {
@@ -30,10 +30,15 @@ struct bootstrap {
 	uint64_t blob;
 	uint64_t args;	   /* struct restorer_args */
 	uint64_t vmas;	   /* struct restorer_vma[] */
-	uint64_t sigframe;
-	uint64_t sigframe_len;
-	uint64_t stack_top;
+	uint64_t threads;      /* struct restorer_thread[] */
+	uint64_t stack_top;    /* the leader's restorer stack */
+	uint64_t thread_areas; /* each thread's signal frame and restorer stack */
 };
+
+/* Per thread in the bootstrap region: its signal frame, then its restorer stack. */
+#define SIGFRAME_SIZE (REC_XSAVE_MAX + 4096)
+#define THREAD_AREA_SIZE (SIGFRAME_SIZE + RESTORER_THREAD_STACK)
+_Static_assert(THREAD_AREA_SIZE % IMG_PAGE_SIZE == 0, "thread areas are page-aligned");
 
 /*
  * memory.c: choose and reserve the region (in cryo, before the task is cloned: the child inherits
@@ -49,7 +54,11 @@ int fds_above_task(const struct task_image *ti);
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd);
-/* finish.c (in cryo, the tracer): from the restorer's last trap to a free running task. */
+/*
+ * finish.c (in cryo, the tracer): wait until every thread of the new process has reached the trap
+ * before its sigreturn, then from there to a free running process.
+ */
+int wait_restorer(pid_t pid, const struct task_image *ti);
 int finish_restore(pid_t pid, const struct task_image *ti, const struct bootstrap *bs);
 
 #endif

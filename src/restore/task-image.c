@@ -46,32 +46,75 @@ static int take_path(const struct img *img, const struct img_rec *rec, struct ta
 	return bad(img, "unknown path kind");
 }
 
-static int take_core_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
-			 unsigned *seen)
+/* What is being loaded: the task, the thread whose image it is, the records seen once. */
+struct loader {
+	struct task_image *ti;
+	struct image_thread *th;
+	unsigned seen; /* bit per record type that must come once */
+};
+
+typedef int (*take_fn)(const struct img *img, const struct img_rec *rec, struct loader *l);
+
+/* A record that may come once per image. */
+static int once(const struct img *img, const struct img_rec *rec, struct loader *l)
+{
+	if (l->seen & (1u << rec->type))
+		return bad(img, "record repeated");
+	l->seen |= 1u << rec->type;
+	return 0;
+}
+
+static int take_u32s(const struct img *img, const struct img_rec *rec, uint32_t *dst,
+		     uint32_t *nr, size_t max)
+{
+	if (rec->len % sizeof(uint32_t) || rec->len / sizeof(uint32_t) > max)
+		return bad(img, "bad list of ids");
+	memcpy(dst, rec->data, rec->len);
+	*nr = rec->len / sizeof(uint32_t);
+	return 0;
+}
+
+static int take_tids(const struct img *img, const struct img_rec *rec, struct task_image *ti)
+{
+	const uint32_t *tids = rec->data;
+	size_t i, nr = rec->len / sizeof(uint32_t);
+
+	if (!nr || tids[0] != (uint32_t)ti->pid)
+		return bad(img, "the thread list does not start with the process");
+	ti->threads = calloc(nr, sizeof(*ti->threads));
+	if (!ti->threads)
+		return -ENOMEM;
+	ti->nr_threads = nr;
+	for (i = 0; i < nr; i++) {
+		ti->threads[i].rec.tid = tids[i];
+		ti->threads[i].regs = calloc(1, sizeof(*ti->threads[i].regs));
+		if (!ti->threads[i].regs)
+			return -ENOMEM;
+		if (!tids[i] || (i && tids[i] == tids[0]))
+			return bad(img, "bad thread id");
+	}
+	return 0;
+}
+
+static int take_core_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	const struct rec_sigaction *sa = rec->data;
 	const struct rec_itimer *it = rec->data;
 	const struct rec_rlimit *rl = rec->data;
-	int ret = arch_read_regs_rec(rec, ti->regs);
+	struct task_image *ti = l->ti;
 
-	if (ret)
-		return ret < 0 ? bad(img, "bad register record") : 0;
-	if (rec->type < 32 && (*seen & (1u << rec->type)) && rec->type != REC_SIGACTION &&
-	    rec->type != REC_ITIMER && rec->type != REC_RLIMIT && rec->type != REC_PATH)
-		return bad(img, "record repeated");
-	if (rec->type < 32)
-		*seen |= 1u << rec->type;
 	switch (rec->type) {
 	case REC_TASK:
 		memcpy(&ti->task, rec->data, sizeof(ti->task));
+		if (once(img, rec, l))
+			return -EINVAL;
 		return ti->task.pid == (uint32_t)ti->pid ? 0 : bad(img, "pid does not match");
+	case REC_TIDS:
+		return once(img, rec, l) ?: take_tids(img, rec, ti);
 	case REC_SIGACTION:
 		if (sa->signo < 1 || sa->signo > 64 || ti->sigactions[sa->signo - 1].signo)
 			return bad(img, "bad or repeated signal action");
 		ti->sigactions[sa->signo - 1] = *sa;
-		return 0;
-	case REC_SIGSTATE:
-		memcpy(&ti->sigstate, rec->data, sizeof(ti->sigstate));
 		return 0;
 	case REC_ITIMER:
 		if (it->which >= 3)
@@ -83,41 +126,80 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 			return bad(img, "bad rlimit");
 		ti->rlimits[rl->resource] = *rl;
 		return 0;
-	case REC_RSEQ:
-		memcpy(&ti->rseq, rec->data, sizeof(ti->rseq));
-		return 0;
 	case REC_GROUPS:
-		if (rec->len % sizeof(uint32_t))
-			return bad(img, "bad group list");
-		memcpy(ti->groups, rec->data, rec->len);
-		ti->nr_groups = rec->len / sizeof(uint32_t);
-		return 0;
+		return once(img, rec, l) ?:
+		       take_u32s(img, rec, ti->groups, &ti->nr_groups, REC_GROUPS_MAX);
 	case REC_PATH:
 		return take_path(img, rec, ti);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
 
+static int take_thread_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
+{
+	struct image_thread *th = l->th;
+	int ret = arch_read_regs_rec(rec, th->regs);
+
+	if (ret)
+		return ret < 0 ? bad(img, "bad register record") : once(img, rec, l);
+	switch (rec->type) {
+	case REC_THREAD:
+		if (((const struct rec_thread *)rec->data)->tid != th->rec.tid)
+			return bad(img, "thread id does not match");
+		memcpy(&th->rec, rec->data, sizeof(th->rec));
+		return once(img, rec, l);
+	case REC_SIGSTATE:
+		memcpy(&th->sigstate, rec->data, sizeof(th->sigstate));
+		return once(img, rec, l);
+	case REC_RSEQ:
+		memcpy(&th->rseq, rec->data, sizeof(th->rseq));
+		return once(img, rec, l);
+	}
+	return bad(img, "record of a kind that does not belong here");
+}
+
 /* Iterate over the records of one image, handing each to take(). */
-static int load_image(int dirfd, uint32_t kind, struct task_image *ti,
-		      int (*take)(const struct img *, const struct img_rec *, struct task_image *,
-				  unsigned *),
-		      unsigned *seen)
+static int load_image(int dirfd, uint32_t kind, int id, take_fn take, struct loader *l)
 {
 	struct img_rec rec;
 	struct img img;
 	int ret;
 
-	ret = img_open(dirfd, kind, ti->pid, &img);
+	ret = img_open(dirfd, kind, id, &img);
 	if (ret)
 		return ret;
 	while ((ret = img_next(&img, &rec)) == 1) {
-		ret = take(&img, &rec, ti, seen);
+		ret = take(&img, &rec, l);
 		if (ret)
 			break;
 	}
 	img_release(&img);
 	return ret;
+}
+
+static int load_threads(int dirfd, struct task_image *ti)
+{
+	const unsigned needed = 1u << REC_THREAD | 1u << REC_SIGSTATE | 1u << REC_RSEQ;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ti->nr_threads; i++) {
+		struct loader l = {.ti = ti, .th = &ti->threads[i]};
+		int tid = ti->threads[i].rec.tid;
+		char name[64];
+
+		ret = load_image(dirfd, IMG_KIND_THREAD, tid, take_thread_rec, &l);
+		if (ret)
+			return ret;
+		img_name(name, sizeof(name), IMG_KIND_THREAD, tid);
+		if ((l.seen & needed) != needed) {
+			pr_err("%s: records missing", name);
+			return -EINVAL;
+		}
+		if (arch_regs_complete(ti->threads[i].regs, name))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int check_vma(const struct img *img, const struct task_image *ti,
@@ -158,22 +240,20 @@ static int add_vma(const struct img *img, const struct img_rec *rec, struct task
 	return 0;
 }
 
-static int take_mm_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
-		       unsigned *seen)
+static int take_mm_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
-	if (rec->type != REC_VMA && (*seen & (1u << rec->type)))
-		return bad(img, "record repeated");
-	*seen |= 1u << rec->type;
+	struct task_image *ti = l->ti;
+
 	switch (rec->type) {
 	case REC_MM:
 		memcpy(&ti->mm, rec->data, sizeof(ti->mm));
-		return 0;
+		return once(img, rec, l);
 	case REC_AUXV:
 		if (rec->len > sizeof(ti->auxv))
 			return bad(img, "auxv too long");
 		memcpy(ti->auxv, rec->data, rec->len);
 		ti->auxv_len = rec->len;
-		return 0;
+		return once(img, rec, l);
 	case REC_PATH:
 		return take_path(img, rec, ti);
 	case REC_VMA:
@@ -210,9 +290,9 @@ static int check_run(const struct img *img, const struct task_image *ti,
 	return bad(img, "page run outside of any VMA that stores pages");
 }
 
-static int take_pagemap_rec(const struct img *img, const struct img_rec *rec,
-			    struct task_image *ti, unsigned *seen)
+static int take_pagemap_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
+	struct task_image *ti = l->ti;
 	const struct rec_page_run *r = rec->data;
 	uint64_t offset = 0;
 	struct rec_page_run *grown;
@@ -236,9 +316,9 @@ static int take_pagemap_rec(const struct img *img, const struct img_rec *rec,
 	return 0;
 }
 
-static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti,
-		       unsigned *seen)
+static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
+	struct task_image *ti = l->ti;
 	const struct rec_fd *f = rec->data;
 	struct image_fd *grown;
 
@@ -282,18 +362,13 @@ static int check_shared_fds(const struct task_image *ti)
 
 static int check_complete(const struct task_image *ti, unsigned core_seen, unsigned mm_seen)
 {
-	const unsigned core_needed =
-		1u << REC_TASK | 1u << REC_SIGSTATE | 1u << REC_RSEQ | 1u << REC_GROUPS;
+	const unsigned core_needed = 1u << REC_TASK | 1u << REC_TIDS | 1u << REC_GROUPS;
 	const unsigned mm_needed = 1u << REC_MM | 1u << REC_AUXV;
-	char name[64];
 
-	img_name(name, sizeof(name), IMG_KIND_CORE, ti->pid);
 	if ((core_seen & core_needed) != core_needed || !ti->cwd[0] || !ti->root[0]) {
-		pr_err("%s: records missing", name);
+		pr_err("core-%d.img: records missing", ti->pid);
 		return -EINVAL;
 	}
-	if (arch_regs_complete(ti->regs, name))
-		return -EINVAL;
 	if ((mm_seen & mm_needed) != mm_needed || !ti->exe[0]) {
 		pr_err("mm-%d.img: records missing", ti->pid);
 		return -EINVAL;
@@ -326,24 +401,23 @@ static int open_pages(int dirfd, struct task_image *ti)
 
 int task_image_load(int dirfd, int pid, struct task_image *ti)
 {
-	unsigned core_seen = 0, mm_seen = 0, unused = 0;
+	struct loader core = {.ti = ti}, mm = {.ti = ti}, other = {.ti = ti};
 	int ret;
 
 	memset(ti, 0, sizeof(*ti));
 	ti->pid = pid;
 	ti->pages_fd = -1;
-	ti->regs = calloc(1, sizeof(*ti->regs));
-	if (!ti->regs)
-		return -ENOMEM;
-	ret = load_image(dirfd, IMG_KIND_CORE, ti, take_core_rec, &core_seen);
+	ret = load_image(dirfd, IMG_KIND_CORE, pid, take_core_rec, &core);
 	if (!ret)
-		ret = load_image(dirfd, IMG_KIND_MM, ti, take_mm_rec, &mm_seen);
+		ret = load_image(dirfd, IMG_KIND_MM, pid, take_mm_rec, &mm);
 	if (!ret)
-		ret = load_image(dirfd, IMG_KIND_PAGEMAP, ti, take_pagemap_rec, &unused);
+		ret = load_image(dirfd, IMG_KIND_PAGEMAP, pid, take_pagemap_rec, &other);
 	if (!ret)
-		ret = load_image(dirfd, IMG_KIND_FILES, ti, take_fd_rec, &unused);
+		ret = load_image(dirfd, IMG_KIND_FILES, pid, take_fd_rec, &other);
 	if (!ret)
-		ret = check_complete(ti, core_seen, mm_seen);
+		ret = check_complete(ti, core.seen, mm.seen);
+	if (!ret)
+		ret = load_threads(dirfd, ti);
 	if (!ret)
 		ret = open_pages(dirfd, ti);
 	return ret;
@@ -351,9 +425,13 @@ int task_image_load(int dirfd, int pid, struct task_image *ti)
 
 void task_image_free(struct task_image *ti)
 {
+	size_t i;
+
 	if (ti->pages_fd >= 0)
 		close(ti->pages_fd);
-	free(ti->regs);
+	for (i = 0; i < ti->nr_threads; i++)
+		free(ti->threads[i].regs);
+	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);
 	free(ti->fds);

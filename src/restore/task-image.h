@@ -24,15 +24,22 @@ struct image_fd {
 	char path[PATH_MAX];
 };
 
+/* One thread, from its thread-TID.img. */
+struct image_thread {
+	struct rec_thread rec;
+	struct arch_regs *regs;
+	struct rec_sigstate sigstate;
+	struct rec_rseq rseq;
+};
+
 struct task_image {
 	int pid;
 	struct rec_task task;
-	struct arch_regs *regs;
+	struct image_thread *threads; /* the leader first */
+	size_t nr_threads;
 	struct rec_sigaction sigactions[64]; /* index signo - 1; signo 0: none recorded */
-	struct rec_sigstate sigstate;
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];
-	struct rec_rseq rseq;
 	uint32_t groups[REC_GROUPS_MAX];
 	uint32_t nr_groups;
 	char cwd[PATH_MAX], root[PATH_MAX], exe[PATH_MAX];

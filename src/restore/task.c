@@ -110,6 +110,12 @@ static void to_blob_itimer(const struct rec_itimer *it, uint64_t tick_us, struct
 {
 	uint64_t value = it->value_us > tick_us ? it->value_us - tick_us : it->value_us;
 
+	/*
+	 * A periodic timer that has fired is re-armed only when its signal is dequeued: dumped in
+	 * between, it reads 0 left. 0 would disarm it: it fires at once instead, as it had.
+	 */
+	if (!value && it->interval_us)
+		value = 1;
 	b->interval_sec = it->interval_us / 1000000;
 	b->interval_usec = it->interval_us % 1000000;
 	b->value_sec = value / 1000000;
@@ -144,9 +150,6 @@ static void fill_state(const struct task_image *ti, struct restorer_args *args)
 	int i;
 
 	args->personality = ti->task.personality;
-	args->rseq_addr = ti->rseq.addr;
-	args->rseq_len = ti->rseq.len;
-	args->rseq_sig = ti->rseq.sig;
 	args->nr_groups = ti->nr_groups;
 	memcpy(args->groups, ti->groups, ti->nr_groups * sizeof(ti->groups[0]));
 	for (i = 0; i < 3; i++) {
@@ -158,6 +161,41 @@ static void fill_state(const struct task_image *ti, struct restorer_args *args)
 		args->rlimits[i].cur = ti->rlimits[i].cur;
 		args->rlimits[i].max = ti->rlimits[i].max;
 	}
+}
+
+/* Each thread: what it sets itself, and its signal frame in its own area. */
+static int fill_threads(const struct task_image *ti, const struct bootstrap *bs,
+			struct restorer_args *args)
+{
+	struct restorer_thread *rt = (struct restorer_thread *)bs->threads;
+	size_t i;
+	int ret;
+
+	args->threads = bs->threads;
+	args->nr_threads = ti->nr_threads;
+	for (i = 0; i < ti->nr_threads; i++) {
+		const struct image_thread *th = &ti->threads[i];
+		uint64_t area = bs->thread_areas + i * THREAD_AREA_SIZE;
+
+		rt[i] = (struct restorer_thread){
+			.tid = th->rec.tid,
+			.rseq_addr = th->rseq.addr,
+			.rseq_len = th->rseq.len,
+			.rseq_sig = th->rseq.sig,
+			.clear_tid = th->rec.clear_tid,
+			.robust_list = th->rec.robust_list,
+			.robust_len = th->rec.robust_len,
+			.stack_top = area + THREAD_AREA_SIZE,
+			.args = (uintptr_t)args,
+		};
+		memcpy(rt[i].comm, th->rec.comm, sizeof(rt[i].comm));
+		rt[i].comm[sizeof(rt[i].comm) - 1] = '\0';
+		ret = arch_build_sigframe((void *)area, SIGFRAME_SIZE, th->regs, &th->sigstate,
+					  &rt[i].sigframe);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* The executable, for PR_SET_MM_MAP: above every descriptor of the task, closed by the restorer. */
@@ -187,9 +225,7 @@ int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 	args->bootstrap_len = bs->len;
 	args->task_size = arch_task_size();
 	args->log_fd = log_fd;
-	args->sigframe = 0;
 	fill_mm(ti, args, exe_fd);
 	fill_state(ti, args);
-	return arch_build_sigframe((void *)bs->sigframe, bs->sigframe_len, ti->regs, &ti->sigstate,
-				   &args->sigframe);
+	return fill_threads(ti, bs, args);
 }

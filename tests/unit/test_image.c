@@ -205,6 +205,8 @@ static const struct sample samples[] = {
     {REC_PAGE_RUN, sizeof(struct rec_page_run), NULL, 0},
     {REC_FD, sizeof(struct rec_fd), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_GROUPS, 0, NULL, 16},
+    {REC_THREAD, sizeof(struct rec_thread), NULL, 0},
+    {REC_TIDS, 0, NULL, 8},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
