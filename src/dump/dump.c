@@ -63,24 +63,11 @@ static int check_target(pid_t pid)
 }
 
 /* What issue-by-issue growth has not reached yet is refused before anything is touched. */
-static int check_single_process(struct dump_task *t)
+static int check_process(struct dump_task *t)
 {
-	char path[64], *children;
-	size_t len;
-	int ret;
-
 	if (t->status.tgid != t->pid) {
 		pr_err("%d is a thread of process %d: dump the process", t->pid, t->status.tgid);
 		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", t->pid, t->pid);
-	ret = proc_read_file(path, &children, &len);
-	if (ret)
-		return ret;
-	free(children);
-	if (len) {
-		pr_err("process %d has child processes: process trees cannot be dumped yet", t->pid);
-		return -ENOTSUP;
 	}
 	return 0;
 }
@@ -93,7 +80,7 @@ static int collect_proc(struct dump_task *t)
 	if (!ret)
 		ret = proc_parse_status(t->pid, &t->status);
 	if (!ret)
-		ret = check_single_process(t);
+		ret = check_process(t);
 	if (!ret)
 		ret = proc_parse_smaps(t->pid, &t->vmas, &t->nr_vmas);
 	if (ret)
@@ -102,19 +89,19 @@ static int collect_proc(struct dump_task *t)
 	return 0;
 }
 
-static int write_inventory(const struct dump_task *t)
+static int write_inventory(int dirfd, const struct dump_tree *tree)
 {
 	struct rec_inventory rec = {
 		.arch = ARCH_IMG,
-		.root_pid = t->pid,
-		.nr_tasks = 1,
+		.root_pid = tree->recs[0].pid,
+		.nr_tasks = tree->nr_recs,
 		.page_size = IMG_PAGE_SIZE,
 		.dump_time = time(NULL),
 	};
 	struct img img;
 	int ret;
 
-	ret = img_create(t->dirfd, IMG_KIND_INVENTORY, 0, &img);
+	ret = img_create(dirfd, IMG_KIND_INVENTORY, 0, &img);
 	if (ret)
 		return ret;
 	ret = img_write(&img, REC_INVENTORY, &rec, sizeof(rec));
@@ -131,35 +118,8 @@ static int read_registers(struct dump_task *t)
 	return ret;
 }
 
-/* The seized threads, the leader first, each with room for its registers. */
-static int alloc_threads(struct dump_task *t, const pid_t *tids, size_t nr)
-{
-	size_t i;
-
-	t->threads = calloc(nr, sizeof(*t->threads));
-	if (!t->threads)
-		return -ENOMEM;
-	t->nr_threads = nr;
-	for (i = 0; i < nr; i++) {
-		t->threads[i].tid = tids[i];
-		t->threads[i].regs = calloc(1, sizeof(*t->threads[i].regs));
-		if (!t->threads[i].regs)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void free_threads(struct dump_task *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nr_threads; i++)
-		free(t->threads[i].regs);
-	free(t->threads);
-}
-
-/* With the task seized: everything, in the order that fails early and changes nothing first. */
-static int dump_seized(struct dump_task *t)
+/* One seized process: everything, in the order that fails early and changes nothing first. */
+static int dump_process(struct dump_task *t)
 {
 	int ret;
 
@@ -178,38 +138,44 @@ static int dump_seized(struct dump_task *t)
 		ret = dump_mm(t);
 	if (!ret)
 		ret = dump_pages(t);
+	return ret;
+}
+
+static int dump_tree(int dirfd, struct dump_tree *tree)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < tree->nr_procs && !ret; i++)
+		ret = dump_process(&tree->procs[i]);
+	if (!ret)
+		ret = write_pstree(dirfd, tree);
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)
-		ret = write_inventory(t);
+		ret = write_inventory(dirfd, tree);
 	return ret;
 }
 
 int cryo_dump(const struct dump_opts *opts)
 {
-	struct dump_task t = {.pid = opts->pid, .dirfd = opts->dirfd};
-	pid_t *tids;
-	size_t nr;
+	struct dump_tree tree;
 	int ret, how;
 
 	ret = check_target(opts->pid);
 	if (ret)
 		return ret;
 	unlinkat(opts->dirfd, "inventory.img", 0);
-	ret = seize_process(opts->pid, &tids, &nr);
+	ret = seize_tree(opts->pid, opts->dirfd, &tree);
 	if (ret)
 		return ret;
-	ret = alloc_threads(&t, tids, nr);
-	if (!ret)
-		ret = dump_seized(&t);
+	ret = dump_tree(opts->dirfd, &tree);
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED
 					 : RELEASE_KILL;
-	if (release_process(opts->pid, tids, nr, how) && !ret)
+	if (release_tree(&tree, how) && !ret)
 		ret = -EIO;
 	if (!ret)
-		pr_info("dump of %d done (%zu threads)", opts->pid, nr);
-	free_threads(&t);
-	free(t.vmas);
-	free(tids);
+		pr_info("dump of %d done (%zu processes)", opts->pid, tree.nr_recs);
+	free_dump_tree(&tree);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "dump/proc_parse.h"
+#include "images/records.h"
 #include "parasite/blob.h"
 
 struct arch_regs;
@@ -50,6 +51,18 @@ int cryo_dump(const struct dump_opts *opts);
 int seize_process(pid_t pid, pid_t **tids, size_t *nr);
 enum release_how { RELEASE_RUN, RELEASE_STOPPED, RELEASE_KILL };
 int release_process(pid_t pid, const pid_t *tids, size_t nr, int how);
+
+/* pstree.c: the process and its descendants, seized; pstree.img. */
+struct dump_tree {
+	struct dump_task *procs; /* the live ones, seized, parents first */
+	size_t nr_procs;
+	struct rec_process *recs; /* every one, zombies included, parents first */
+	size_t nr_recs;
+};
+int seize_tree(pid_t root, int dirfd, struct dump_tree *tree);
+int release_tree(struct dump_tree *tree, int how);
+int write_pstree(int dirfd, const struct dump_tree *tree);
+void free_dump_tree(struct dump_tree *tree);
 
 /* infect.c: run the parasite in the task and collect what only the task can see. */
 int parasite_collect(struct dump_task *t);

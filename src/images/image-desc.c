@@ -18,6 +18,7 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
     [IMG_KIND_PAGES] = {"pages", true},
     [IMG_KIND_FILES] = {"fds", true},
     [IMG_KIND_THREAD] = {"thread", true},
+    [IMG_KIND_PSTREE] = {"pstree", false},
 };
 
 #define WIDTH_U32 4
@@ -135,6 +136,13 @@ static const struct rec_field thread_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field process_fields[] = {
+    FIELD(rec_process, pid, U32),    FIELD(rec_process, ppid, U32),
+    FIELD(rec_process, pgid, U32),   FIELD(rec_process, sid, U32),
+    FIELD(rec_process, zombie, U32), FIELD(rec_process, exit_status, U32),
+    END_FIELDS,
+};
+
 static const struct rec_field end_fields[] = {
     FIELD(rec_end, nr_records, U32),
     FIELD(rec_end, pad, PAD),
@@ -199,6 +207,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_GROUPS] = {"groups", 0, 0, REC_GROUPS_MAX * 4, TAIL_U32S, "gids", NULL},
     [REC_THREAD] = FIXED("thread", rec_thread, thread_fields),
     [REC_TIDS] = {"tids", 0, 4, REC_TIDS_MAX * 4, TAIL_U32S, "tids", NULL},
+    [REC_PROCESS] = FIXED("process", rec_process, process_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -24,6 +24,7 @@ enum img_kind {
 	IMG_KIND_PAGES = 5,	/* pages-PID.img: raw page contents, page-aligned, no records */
 	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
 	IMG_KIND_THREAD = 7,	/* thread-TID.img: one thread's registers and own state */
+	IMG_KIND_PSTREE = 8,	/* pstree.img: the processes of the tree, parents first */
 	IMG_KIND_MAX
 };
 
@@ -47,6 +48,7 @@ enum rec_type {
 	REC_GROUPS = 17,
 	REC_THREAD = 18,
 	REC_TIDS = 19,
+	REC_PROCESS = 20,
 	REC_TYPE_MAX
 };
 
@@ -92,6 +94,16 @@ struct rec_regs_x86_64 {
 
 /* REC_GROUPS: the supplementary groups, the whole payload an array of u32 gids. */
 #define REC_GROUPS_MAX 64u
+
+/* pstree.img: one per process of the tree, the root first, every parent before its children. */
+struct rec_process {
+	uint32_t pid;
+	uint32_t ppid; /* the root's is outside the tree */
+	uint32_t pgid;
+	uint32_t sid;
+	uint32_t zombie;      /* 1: dead, not reaped: only this record */
+	uint32_t exit_status; /* of a zombie, as wait() reports it */
+};
 
 /* REC_TIDS, in core-PID.img: the threads of the process, leader first, an array of u32. */
 #define REC_TIDS_MAX 4096u

@@ -42,21 +42,68 @@ static int report_end(pid_t pid, int status)
 	return -ECHILD;
 }
 
-int wait_restorer(pid_t pid, const struct task_image *ti)
+/* A process that was a zombie dies again under cryo's eyes; a signal it dies of goes on. */
+static int zombie_event(pid_t tid, int status, size_t *died)
 {
-	size_t trapped = 0;
+	if (!WIFSTOPPED(status)) {
+		(*died)++;
+		return 0;
+	}
+	if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)(status >> 16 ? 0 : WSTOPSIG(status))))
+		return pr_perror("cannot resume %d", tid);
+	return 0;
+}
 
-	while (trapped < ti->nr_threads) {
-		int status, event;
+static void count_expected(const struct restore_tree *tree, size_t *threads, size_t *zombies)
+{
+	size_t i;
+
+	*threads = *zombies = 0;
+	for (i = 0; i < tree->nr; i++) {
+		*threads += tree->procs[i].ti.nr_threads;
+		*zombies += tree->procs[i].rec.zombie;
+	}
+}
+
+/* The process a thread belongs to: its tgid from /proc (the tid itself for a leader). */
+static struct restore_proc *proc_of(struct restore_tree *tree, pid_t tid)
+{
+	struct restore_proc *p = find_proc(tree, tid);
+	size_t i, j;
+
+	for (i = 0; !p && i < tree->nr; i++)
+		for (j = 0; j < tree->procs[i].ti.nr_threads; j++)
+			if (tree->procs[i].ti.threads[j].rec.tid == (uint32_t)tid)
+				p = &tree->procs[i];
+	return p;
+}
+
+int wait_restorers(struct restore_tree *tree)
+{
+	size_t threads, zombies, trapped = 0, died = 0;
+	pid_t root = tree->procs[0].rec.pid;
+
+	count_expected(tree, &threads, &zombies);
+	while (trapped < threads || died < zombies) {
+		struct restore_proc *p;
+		int status, event, ret;
 		pid_t tid = waitpid(-1, &status, __WALL);
 
 		if (tid < 0)
-			return pr_perror("cannot wait for the new process %d", pid);
+			return pr_perror("cannot wait for the new processes");
+		p = proc_of(tree, tid);
+		if (p && p->rec.zombie) {
+			ret = zombie_event(tid, status, &died);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (!WIFSTOPPED(status))
-			return report_end(pid, status);
+			return report_end(p ? (pid_t)p->rec.pid : root, status);
 		event = status >> 16;
-		/* A clone reported, or a new thread's first stop: let it go on. */
-		if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_STOP) {
+		/* A clone or fork reported, or a new task's first stop: let it go on. */
+		if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+		    event == PTRACE_EVENT_STOP) {
 			if (ptrace(PTRACE_CONT, tid, NULL, NULL))
 				return pr_perror("cannot resume thread %d", tid);
 			continue;
@@ -66,6 +113,28 @@ int wait_restorer(pid_t pid, const struct task_image *ti)
 			return -ECHILD;
 		}
 		trapped++;
+	}
+	return 0;
+}
+
+/* Where each process found room for its bootstrap region, as it told cryo. */
+int read_reports(struct restore_tree *tree)
+{
+	size_t threads, zombies, i;
+
+	count_expected(tree, &threads, &zombies);
+	for (i = 0; i < tree->nr - zombies; i++) {
+		struct bootstrap_report r;
+		struct restore_proc *p;
+
+		if (read(tree->report[0], &r, sizeof(r)) != sizeof(r)) {
+			pr_err("a new process did not say where it restores from");
+			return -EIO;
+		}
+		p = find_proc(tree, r.pid);
+		if (!p || p->rec.zombie)
+			return -EINVAL;
+		p->bs = r.bs;
 	}
 	return 0;
 }
@@ -115,22 +184,22 @@ static const struct image_vma *find_vdso(const struct task_image *ti)
 }
 
 /* The restorer's region goes: one munmap, run by the leader from the vDSO. */
-static int unmap_bootstrap(pid_t pid, const struct task_image *ti, const struct bootstrap *bs)
+static int unmap_bootstrap(const struct restore_proc *p)
 {
-	const struct image_vma *vdso = find_vdso(ti);
+	const struct image_vma *vdso = find_vdso(&p->ti);
 	struct remote r = {0};
 	long res = 0;
 	int ret;
 
 	if (!vdso) {
-		pr_err("restored process %d has no vDSO to run the last clean-up from", pid);
+		pr_err("restored process %u has no vDSO to run the last clean-up from", p->rec.pid);
 		return -ENOTSUP;
 	}
-	ret = remote_init(&r, pid, vdso->rec.start, vdso->rec.end);
+	ret = remote_init(&r, p->rec.pid, vdso->rec.start, vdso->rec.end);
 	if (!ret)
-		ret = remote_syscall(&r, &res, SYS_munmap, bs->start, bs->len, 0, 0, 0, 0);
+		ret = remote_syscall(&r, &res, SYS_munmap, p->bs.start, p->bs.len, 0, 0, 0, 0);
 	if (!ret && res) {
-		pr_err("cannot unmap the restorer from %d: %ld", pid, res);
+		pr_err("cannot unmap the restorer from %u: %ld", p->rec.pid, res);
 		ret = -EINVAL;
 	}
 	remote_fini(&r);
@@ -154,18 +223,35 @@ static int let_go(const struct task_image *ti, struct arch_regs *final)
 	return ret;
 }
 
-int finish_restore(pid_t pid, const struct task_image *ti, const struct bootstrap *bs)
+/* Each live process: its threads past their sigreturns, its restorer unmapped. */
+static int finish_process(const struct restore_proc *p, struct arch_regs *final)
 {
-	struct arch_regs *final = calloc(ti->nr_threads, sizeof(*final));
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < p->ti.nr_threads && !ret; i++)
+		ret = step_over_sigreturn(p->ti.threads[i].rec.tid, &final[i]);
+	return ret ? ret : unmap_bootstrap(p);
+}
+
+/* Every process is finished before any is let go: none runs while another is half done. */
+int finish_restore(struct restore_tree *tree)
+{
+	struct arch_regs **final = calloc(tree->nr, sizeof(*final));
 	size_t i;
 	int ret = final ? 0 : -ENOMEM;
 
-	for (i = 0; i < ti->nr_threads && !ret; i++)
-		ret = step_over_sigreturn(ti->threads[i].rec.tid, &final[i]);
-	if (!ret)
-		ret = unmap_bootstrap(pid, ti, bs);
-	if (!ret)
-		ret = let_go(ti, final);
+	for (i = 0; i < tree->nr && !ret; i++) {
+		if (tree->procs[i].rec.zombie)
+			continue;
+		final[i] = calloc(tree->procs[i].ti.nr_threads, sizeof(**final));
+		ret = final[i] ? finish_process(&tree->procs[i], final[i]) : -ENOMEM;
+	}
+	for (i = 0; i < tree->nr && !ret; i++)
+		if (!tree->procs[i].rec.zombie)
+			ret = let_go(&tree->procs[i].ti, final[i]);
+	for (i = 0; final && i < tree->nr; i++)
+		free(final[i]);
 	free(final);
 	return ret;
 }

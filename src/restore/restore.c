@@ -50,7 +50,7 @@ static int load_inventory(int dirfd, struct rec_inventory *inv)
 	img_release(&img);
 	if (ret)
 		return ret;
-	if (inv->arch != ARCH_IMG || inv->page_size != IMG_PAGE_SIZE || inv->nr_tasks != 1) {
+	if (inv->arch != ARCH_IMG || inv->page_size != IMG_PAGE_SIZE || !inv->nr_tasks) {
 		pr_err("inventory.img: images of another machine (arch %u, page size %u, %u tasks)",
 		       inv->arch, inv->page_size, inv->nr_tasks);
 		return -EINVAL;
@@ -81,116 +81,38 @@ static int wait_pid_free(pid_t pid)
 	return -EBUSY;
 }
 
-struct child_ctx {
-	struct task_image *ti;
-	struct bootstrap *bs;
-	int sync_fd; /* read end: the parent has seized us */
-};
-
-/* One above both the task's highest descriptor and cryo's own. */
-static int service_fd_base(const struct task_image *ti)
+static int wait_pids_free(const struct restore_tree *tree)
 {
-	int base = fds_above_task(ti);
-	struct dirent *de;
-	DIR *dir = opendir("/proc/self/fd");
+	size_t i;
+	int ret = 0;
 
-	if (!dir)
-		return pr_perror("cannot list cryo's descriptors");
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && atoi(de->d_name) >= base)
-			base = atoi(de->d_name) + 1;
-	closedir(dir);
-	return base;
+	for (i = 0; i < tree->nr && !ret; i++)
+		ret = wait_pid_free(tree->procs[i].rec.pid);
+	return ret;
 }
 
-/*
- * cryo's descriptors the child still needs go above the task's and cryo's, then everything below
- * is closed: the task's descriptors are opened into an empty table.
- */
-static int move_service_fds(struct child_ctx *c, int *log_fd)
+/* Trace the root from its first instruction: every thread and process it creates is traced. */
+static int trace_root(struct restore_tree *tree, pid_t root)
 {
-	int base = service_fd_base(c->ti);
-	int fds[] = {log_get_fd(), log_get_err_fd(), c->ti->pages_fd, c->sync_fd};
+	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE |
+		    PTRACE_O_TRACEFORK;
+
+	if (ptrace(PTRACE_SEIZE, root, NULL, (void *)opts))
+		return pr_perror("cannot trace the new process %d", root);
+	if (write(tree->sync[1], "g", 1) != 1)
+		return pr_perror("cannot start the new process %d", root);
+	return 0;
+}
+
+/* After a failure: nothing created may stay. Every process is traced by cryo, and reaped. */
+static int kill_tree(struct restore_tree *tree)
+{
 	size_t i;
 
-	if (base < 0)
-		return base;
-	for (i = 0; i < ARRAY_SIZE(fds); i++) {
-		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
-
-		if (moved < 0)
-			return pr_perror("cannot move cryo's descriptor %d", fds[i]);
-		fds[i] = moved;
-	}
-	if (syscall(SYS_close_range, 0, base - 1, 0))
-		return pr_perror("cannot close cryo's descriptors");
-	log_set_fd(fds[0]);
-	log_set_err_fd(fds[1]);
-	*log_fd = fds[0];
-	c->ti->pages_fd = fds[2];
-	c->sync_fd = fds[3];
-	return 0;
-}
-
-static void __attribute__((noreturn)) child_main(struct child_ctx *c)
-{
-	struct restorer_args *args = (struct restorer_args *)c->bs->args;
-	char go;
-	int log_fd = -1, ret;
-
-	ret = move_service_fds(c, &log_fd);
-	if (!ret && read(c->sync_fd, &go, 1) != 1)
-		ret = -EPIPE; /* cryo died before it could trace us */
-	if (!ret)
-		ret = restore_files(c->ti);
-	if (!ret)
-		ret = restore_task_settings(c->ti);
-	if (!ret)
-		ret = premap_memory(c->ti, c->bs, args);
-	if (!ret)
-		ret = prepare_restorer(c->ti, c->bs, args, log_fd);
-	if (ret)
-		_exit(1);
-	close(c->sync_fd);
-	close(c->ti->pages_fd);
-	close(log_get_err_fd()); /* the restorer reports to log_fd only */
-	arch_jump_to_blob(c->bs->blob + restorer_entry, c->bs->stack_top, c->bs->args);
-}
-
-static pid_t clone_with_pid(pid_t pid)
-{
-	struct clone_args args = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)&pid,
-		.set_tid_size = 1,
-	};
-	pid_t child = syscall(SYS_clone3, &args, sizeof(args));
-
-	if (child < 0) {
-		if (errno == EEXIST)
-			pr_err("PID %d was taken by another process in the meantime", pid);
-		else
-			pr_perror("cannot create a process with PID %d", pid);
-	}
-	return child;
-}
-
-/* Trace the child from its first instruction: every thread it clones is traced too. */
-static int trace_child(pid_t child, int sync_fd)
-{
-	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
-
-	if (ptrace(PTRACE_SEIZE, child, NULL, (void *)opts))
-		return pr_perror("cannot trace the new process %d", child);
-	if (write(sync_fd, "g", 1) != 1)
-		return pr_perror("cannot start the new process %d", child);
-	return 0;
-}
-
-static int kill_child(pid_t child)
-{
-	kill(child, SIGKILL);
-	waitpid(child, NULL, __WALL);
+	for (i = 0; i < tree->nr; i++)
+		kill(tree->procs[i].rec.pid, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) > 0)
+		;
 	return -ECHILD;
 }
 
@@ -208,7 +130,7 @@ static int write_pidfile(const char *path, pid_t pid)
 	return ret ? pr_perror("cannot write the pidfile %s", path) : 0;
 }
 
-/* Without -d cryo stays the parent and ends as the task ends, with its status. */
+/* Without -d cryo stays the root's parent and ends as it ends, with its status. */
 static int wait_restored(pid_t pid)
 {
 	int status;
@@ -222,70 +144,76 @@ static int wait_restored(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-static int run_restore(const struct restore_opts *opts, struct task_image *ti)
+/* The root is cloned with every signal blocked: the processes unblock what they had. */
+static pid_t create_root(struct restore_tree *tree)
 {
-	struct bootstrap bs;
-	struct child_ctx c = {.ti = ti, .bs = &bs};
 	sigset_t all, old;
-	int sync[2], ret;
-	pid_t child;
+	pid_t root;
 
-	ret = wait_pid_free(ti->pid);
-	if (!ret)
-		ret = plan_bootstrap(ti, &bs);
-	if (ret)
-		return ret;
-	if (pipe2(sync, O_CLOEXEC))
-		return pr_perror("cannot create a pipe");
-	c.sync_fd = sync[0];
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	child = clone_with_pid(ti->pid);
-	if (child == 0)
-		child_main(&c);
+	root = clone_with_pid(tree->procs[0].rec.pid);
+	if (root == 0)
+		restore_process(tree, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(sync[0]);
-	if (child < 0) {
-		close(sync[1]);
-		return -errno;
-	}
-	ret = trace_child(child, sync[1]);
-	close(sync[1]);
-	if (!ret)
-		ret = wait_restorer(child, ti);
-	if (!ret)
-		ret = finish_restore(child, ti, &bs);
-	if (!ret && opts->pidfile)
-		ret = write_pidfile(opts->pidfile, child);
+	return root;
+}
+
+static int run_restore(const struct restore_opts *opts, struct restore_tree *tree)
+{
+	pid_t root;
+	int ret;
+
+	ret = wait_pids_free(tree);
 	if (ret)
-		return kill_child(child);
-	pr_info("process %d restored", child);
-	return opts->detach ? 0 : wait_restored(child);
+		return ret;
+	if (pipe2(tree->sync, O_CLOEXEC) || pipe2(tree->report, O_CLOEXEC))
+		return pr_perror("cannot create a pipe");
+	root = create_root(tree);
+	close(tree->sync[0]);
+	close(tree->report[1]);
+	tree->sync[0] = tree->report[1] = -1;
+	if (root < 0)
+		return -errno;
+	ret = trace_root(tree, root);
+	if (!ret)
+		ret = wait_restorers(tree);
+	if (!ret)
+		ret = read_reports(tree);
+	if (!ret)
+		ret = finish_restore(tree);
+	if (!ret && opts->pidfile)
+		ret = write_pidfile(opts->pidfile, root);
+	if (ret)
+		return kill_tree(tree);
+	pr_info("process %d restored, with %zu processes in its tree", root, tree->nr);
+	return opts->detach ? 0 : wait_restored(root);
 }
 
 /* Threads stopped inside system calls execute them again (see arch_restart_syscall). */
-static void restart_syscalls(struct task_image *ti)
+static void restart_syscalls(struct restore_tree *tree)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < ti->nr_threads; i++)
-		arch_restart_syscall(ti->threads[i].regs);
+	for (i = 0; i < tree->nr; i++)
+		for (j = 0; j < tree->procs[i].ti.nr_threads; j++)
+			arch_restart_syscall(tree->procs[i].ti.threads[j].regs);
 }
 
 int cryo_restore(const struct restore_opts *opts)
 {
 	struct rec_inventory inv = {0};
-	struct task_image ti;
+	struct restore_tree tree;
 	int ret;
 
 	ret = load_inventory(opts->dirfd, &inv);
 	if (ret)
 		return ret;
-	ret = task_image_load(opts->dirfd, inv.root_pid, &ti);
+	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);
 	if (!ret) {
-		restart_syscalls(&ti);
-		ret = run_restore(opts, &ti);
+		restart_syscalls(&tree);
+		ret = run_restore(opts, &tree);
 	}
-	task_image_free(&ti);
+	free_restore_tree(&tree);
 	return ret;
 }

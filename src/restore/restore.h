@@ -54,11 +54,44 @@ int fds_above_task(const struct task_image *ti);
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd);
+/* One process of the tree to restore. */
+struct restore_proc {
+	struct rec_process rec;
+	struct task_image ti; /* a live process's images */
+	struct bootstrap bs;  /* its bootstrap region, as the process reported it */
+};
+
+/* The whole tree, and the pipes between cryo and the processes it creates. */
+struct restore_tree {
+	struct restore_proc *procs; /* parents first, the root first */
+	size_t nr;
+	int sync[2];   /* cryo to the root: "you are traced, go on" */
+	int report[2]; /* each live process to cryo: where its bootstrap region is */
+};
+
+/* What a process tells cryo before it jumps into the restorer. */
+struct bootstrap_report {
+	int32_t pid;
+	int32_t pad;
+	struct bootstrap bs;
+};
+
+/* pstree.c: pstree.img, and the images of every live process, checked. */
+int load_restore_tree(int dirfd, uint32_t root_pid, uint32_t nr_tasks, struct restore_tree *tree);
+void free_restore_tree(struct restore_tree *tree);
+struct restore_proc *find_proc(struct restore_tree *tree, uint32_t pid);
+
+/* process.c (in the new process): create its children, then rebuild itself. */
+void restore_process(struct restore_tree *tree, size_t idx) __attribute__((noreturn));
+/* clone3 with set_tid: the child with that PID, in this PID namespace. */
+pid_t clone_with_pid(pid_t pid);
+
 /*
- * finish.c (in cryo, the tracer): wait until every thread of the new process has reached the trap
- * before its sigreturn, then from there to a free running process.
+ * finish.c (in cryo, the tracer of every thread of every new process): wait until each thread has
+ * reached the trap before its sigreturn (and each zombie has died again), then let them all go.
  */
-int wait_restorer(pid_t pid, const struct task_image *ti);
-int finish_restore(pid_t pid, const struct task_image *ti, const struct bootstrap *bs);
+int wait_restorers(struct restore_tree *tree);
+int read_reports(struct restore_tree *tree);
+int finish_restore(struct restore_tree *tree);
 
 #endif

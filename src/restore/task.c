@@ -38,18 +38,6 @@ static int restore_sigactions(const struct task_image *ti)
 	return 0;
 }
 
-/* A session or group leader leads again; otherwise the task joins cryo's (like a shell job). */
-static int restore_session(const struct task_image *ti)
-{
-	if (ti->task.sid == ti->task.pid) {
-		if (setsid() < 0)
-			return pr_perror("cannot make %d a session leader", ti->pid);
-	} else if (ti->task.pgid == ti->task.pid && setpgid(0, 0)) {
-		return pr_perror("cannot make %d a process group leader", ti->pid);
-	}
-	return 0;
-}
-
 /* The size of the original struct rseq: glibc registers at least that much. */
 #define RSEQ_ORIG_SIZE 32
 
@@ -81,9 +69,7 @@ int restore_task_settings(const struct task_image *ti)
 	if (chdir(ti->cwd))
 		return pr_perror("cannot change directory to %s", ti->cwd);
 	umask(ti->task.umask);
-	ret = restore_session(ti);
-	if (!ret)
-		ret = restore_sigactions(ti);
+	ret = restore_sigactions(ti);
 	if (ret)
 		return ret;
 	memcpy(comm, ti->task.comm, sizeof(ti->task.comm));

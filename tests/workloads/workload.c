@@ -339,3 +339,38 @@ int64_t wl_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
+
+long wl_task_syscall(pid_t tid)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	long nr;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -2;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -2;
+	buf[n] = '\0';
+	/* "running", or the number and arguments of the call: "202 0x... ..." */
+	if (sscanf(buf, "%ld", &nr) != 1)
+		return -1;
+	return nr;
+}
+
+bool wl_wait_syscall(pid_t tid, long nr, int64_t timeout_ns)
+{
+	const struct timespec tick = {.tv_nsec = 1000 * 1000};
+	int64_t deadline = wl_now_ns() + timeout_ns;
+
+	while (wl_task_syscall(tid) != nr) {
+		if (wl_now_ns() > deadline)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	return true;
+}

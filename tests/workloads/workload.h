@@ -75,4 +75,13 @@ bool wl_check_maps(const char *what, const char *before, uintptr_t start, uintpt
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t wl_now_ns(void);
 
+/*
+ * The system call thread tid of this process is blocked in, from /proc/self/task/TID/syscall:
+ * its number, -1 when the thread runs in user space (or is being traced), -2 when there is no
+ * such thread.
+ */
+long wl_task_syscall(pid_t tid);
+/* Poll wl_task_syscall(tid) until it is nr; false after timeout_ns. */
+bool wl_wait_syscall(pid_t tid, long nr, int64_t timeout_ns);
+
 #endif

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The process tree: the dumped process and all its descendants, found through
+ * /proc/PID/task/TID/children and seized parent first (a stopped parent forks no more), and
+ * pstree.img, which lists them with their sessions, groups and zombies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "common/log.h"
+#include "dump/dump.h"
+#include "images/image.h"
+
+static int add_rec(struct dump_tree *tree, const struct proc_stat *st, int zombie)
+{
+	struct rec_process *grown = realloc(tree->recs, (tree->nr_recs + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	tree->recs = grown;
+	grown[tree->nr_recs++] = (struct rec_process){
+		.pid = st->pid,
+		.ppid = st->ppid,
+		.pgid = st->pgid,
+		.sid = st->sid,
+		.zombie = zombie,
+		.exit_status = zombie ? st->exit_code : 0,
+	};
+	return 0;
+}
+
+/* Seize a live process of the tree and give it room for its threads' registers. */
+static int add_process(struct dump_tree *tree, pid_t pid, int dirfd)
+{
+	struct dump_task *grown = realloc(tree->procs, (tree->nr_procs + 1) * sizeof(*grown));
+	struct dump_task *t;
+	pid_t *tids;
+	size_t nr, i;
+	int ret;
+
+	if (!grown)
+		return -ENOMEM;
+	tree->procs = grown;
+	ret = seize_process(pid, &tids, &nr);
+	if (ret)
+		return ret;
+	t = &grown[tree->nr_procs];
+	*t = (struct dump_task){.pid = pid, .dirfd = dirfd, .nr_threads = nr};
+	t->threads = calloc(nr, sizeof(*t->threads));
+	if (!t->threads) {
+		release_process(pid, tids, nr, RELEASE_RUN);
+		free(tids);
+		return -ENOMEM;
+	}
+	tree->nr_procs++;
+	for (i = 0; i < nr; i++) {
+		t->threads[i].tid = tids[i];
+		t->threads[i].regs = calloc(1, sizeof(*t->threads[i].regs));
+		if (!t->threads[i].regs)
+			ret = -ENOMEM;
+	}
+	free(tids);
+	return ret;
+}
+
+/* The children of every thread of a (seized) process, as /proc lists them. */
+static int read_children(const struct dump_task *t, char **list)
+{
+	size_t i, used = 0;
+	int ret = 0;
+
+	*list = calloc(1, 1);
+	for (i = 0; *list && i < t->nr_threads && !ret; i++) {
+		char path[64], *part, *grown;
+		size_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", t->pid,
+			 t->threads[i].tid);
+		ret = proc_read_file(path, &part, &len);
+		if (ret)
+			break;
+		grown = realloc(*list, used + len + 2);
+		if (grown) {
+			memcpy(grown + used, part, len);
+			used += len;
+			grown[used++] = ' ';
+			grown[used] = '\0';
+		}
+		free(part);
+		*list = grown;
+	}
+	return *list ? ret : -ENOMEM;
+}
+
+static int add_child(struct dump_tree *tree, pid_t pid, int dirfd)
+{
+	struct proc_stat st;
+	int ret;
+
+	ret = proc_parse_stat(pid, &st);
+	if (ret)
+		return ret;
+	if (st.state == 'Z')
+		return add_rec(tree, &st, 1);
+	ret = add_process(tree, pid, dirfd);
+	/* Seized now, nothing changes any more: its record is read again. */
+	if (!ret)
+		ret = proc_parse_stat(pid, &st);
+	return ret ? ret : add_rec(tree, &st, 0);
+}
+
+static int add_children(struct dump_tree *tree, size_t idx, int dirfd)
+{
+	char *list, *word, *save = NULL;
+	int ret;
+
+	ret = read_children(&tree->procs[idx], &list);
+	for (word = strtok_r(list, " ", &save); !ret && word; word = strtok_r(NULL, " ", &save))
+		ret = add_child(tree, atoi(word), dirfd);
+	free(list);
+	return ret;
+}
+
+static const struct rec_process *find_rec(const struct dump_tree *tree, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < tree->nr_recs; i++)
+		if (tree->recs[i].pid == pid)
+			return &tree->recs[i];
+	return NULL;
+}
+
+/*
+ * What restore can rebuild yet: each process leads its session and group, or shares its
+ * parent's. (A group led from another branch, or one whose leader is gone, needs helper tasks.)
+ */
+static int check_ids(const struct dump_tree *tree)
+{
+	size_t i;
+
+	for (i = 1; i < tree->nr_recs; i++) {
+		const struct rec_process *p = &tree->recs[i];
+		const struct rec_process *parent = find_rec(tree, p->ppid);
+
+		if (!parent)
+			continue; /* reparented within the tree: checked with its new parent */
+		if ((p->sid != p->pid && p->sid != parent->sid) ||
+		    (p->pgid != p->pid && p->pgid != parent->pgid)) {
+			pr_err("process %u is in session %u, group %u, neither its own nor its "
+			       "parent's: not supported yet",
+			       p->pid, p->sid, p->pgid);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+int seize_tree(pid_t root, int dirfd, struct dump_tree *tree)
+{
+	struct proc_stat st;
+	size_t i;
+	int ret;
+
+	memset(tree, 0, sizeof(*tree));
+	ret = add_process(tree, root, dirfd);
+	if (!ret)
+		ret = proc_parse_stat(root, &st);
+	if (!ret)
+		ret = add_rec(tree, &st, 0);
+	/* Breadth first: procs grows behind i, parents always before their children. */
+	for (i = 0; !ret && i < tree->nr_procs; i++)
+		ret = add_children(tree, i, dirfd);
+	if (!ret)
+		ret = check_ids(tree);
+	if (ret)
+		release_tree(tree, RELEASE_RUN);
+	return ret;
+}
+
+int release_tree(struct dump_tree *tree, int how)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < tree->nr_procs; i++) {
+		struct dump_task *t = &tree->procs[i];
+		pid_t tids[REC_TIDS_MAX];
+		size_t j;
+
+		for (j = 0; j < t->nr_threads && j < REC_TIDS_MAX; j++)
+			tids[j] = t->threads[j].tid;
+		if (release_process(t->pid, tids, j, how))
+			ret = -EIO;
+	}
+	return ret;
+}
+
+int write_pstree(int dirfd, const struct dump_tree *tree)
+{
+	struct img img;
+	size_t i;
+	int ret;
+
+	ret = img_create(dirfd, IMG_KIND_PSTREE, 0, &img);
+	if (ret)
+		return ret;
+	for (i = 0; i < tree->nr_recs && !ret; i++)
+		ret = img_write(&img, REC_PROCESS, &tree->recs[i], sizeof(tree->recs[i]));
+	return img_finish(&img, ret);
+}
+
+void free_dump_tree(struct dump_tree *tree)
+{
+	size_t i, j;
+
+	for (i = 0; i < tree->nr_procs; i++) {
+		for (j = 0; j < tree->procs[i].nr_threads; j++)
+			free(tree->procs[i].threads[j].regs);
+		free(tree->procs[i].threads);
+		free(tree->procs[i].vmas);
+	}
+	free(tree->procs);
+	free(tree->recs);
+}

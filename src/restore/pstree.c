@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/* The tree at restore: pstree.img read and checked, and the images of every live process. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "restore/restore.h"
+
+struct restore_proc *find_proc(struct restore_tree *tree, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < tree->nr; i++)
+		if (tree->procs[i].rec.pid == pid)
+			return &tree->procs[i];
+	return NULL;
+}
+
+static int bad(const char *why, uint32_t pid)
+{
+	pr_err("pstree.img: process %u: %s", pid, why);
+	return -EINVAL;
+}
+
+/* The root first, each parent before its children, no pid twice. */
+static int check_process(struct restore_tree *tree, const struct rec_process *p, uint32_t root)
+{
+	if (!p->pid || p->zombie > 1 || find_proc(tree, p->pid))
+		return bad("bad or repeated record", p->pid);
+	if (!tree->nr && (p->pid != root || p->zombie))
+		return bad("the tree does not start with the live root", p->pid);
+	if (tree->nr && !find_proc(tree, p->ppid))
+		return bad("its parent comes after it, or is not in the tree", p->pid);
+	return 0;
+}
+
+static int add_process(struct restore_tree *tree, const struct img_rec *rec, uint32_t root)
+{
+	const struct rec_process *p = rec->data;
+	struct restore_proc *grown;
+	int ret;
+
+	if (rec->type != REC_PROCESS)
+		return bad("record of a kind that does not belong here", 0);
+	ret = check_process(tree, p, root);
+	if (ret)
+		return ret;
+	grown = realloc(tree->procs, (tree->nr + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	tree->procs = grown;
+	memset(&grown[tree->nr], 0, sizeof(*grown));
+	grown[tree->nr].rec = *p;
+	grown[tree->nr].ti.pages_fd = -1;
+	tree->nr++;
+	return 0;
+}
+
+static int read_pstree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restore_tree *tree)
+{
+	struct img_rec rec;
+	struct img img;
+	int ret;
+
+	ret = img_open(dirfd, IMG_KIND_PSTREE, 0, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_next(&img, &rec)) == 1) {
+		ret = add_process(tree, &rec, root);
+		if (ret)
+			break;
+	}
+	img_release(&img);
+	if (!ret && tree->nr != nr_tasks) {
+		pr_err("pstree.img lists %zu processes, inventory.img %u", tree->nr, nr_tasks);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restore_tree *tree)
+{
+	size_t i;
+	int ret;
+
+	memset(tree, 0, sizeof(*tree));
+	tree->sync[0] = tree->sync[1] = tree->report[0] = tree->report[1] = -1;
+	ret = read_pstree(dirfd, root, nr_tasks, tree);
+	for (i = 0; !ret && i < tree->nr; i++)
+		if (!tree->procs[i].rec.zombie)
+			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
+	return ret;
+}
+
+void free_restore_tree(struct restore_tree *tree)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < tree->nr; i++)
+		task_image_free(&tree->procs[i].ti);
+	free(tree->procs);
+	for (j = 0; j < 2; j++) {
+		if (tree->sync[j] >= 0)
+			close(tree->sync[j]);
+		if (tree->report[j] >= 0)
+			close(tree->report[j]);
+	}
+}
