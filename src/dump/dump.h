@@ -67,6 +67,10 @@ void free_dump_tree(struct dump_tree *tree);
 /* infect.c: run the parasite in the task and collect what only the task can see. */
 int parasite_collect(struct dump_task *t);
 
+/* sigqueue.c: the pending signals of a thread (shared: of its process) into img. */
+struct img;
+int dump_sigqueue(struct img *img, pid_t tid, int shared);
+
 /* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);
 int dump_threads(struct dump_task *t);

@@ -125,6 +125,8 @@ int dump_core(struct dump_task *t)
 	if (!ret)
 		ret = write_limits(&img, t);
 	if (!ret)
+		ret = dump_sigqueue(&img, t->pid, 1);
+	if (!ret)
 		ret = write_path(&img, t->pid, PATH_CWD, "cwd");
 	if (!ret)
 		ret = write_path(&img, t->pid, PATH_ROOT, "root");

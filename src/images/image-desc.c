@@ -208,6 +208,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_THREAD] = FIXED("thread", rec_thread, thread_fields),
     [REC_TIDS] = {"tids", 0, 4, REC_TIDS_MAX * 4, TAIL_U32S, "tids", NULL},
     [REC_PROCESS] = FIXED("process", rec_process, process_fields),
+    [REC_SIGINFO] = {"siginfo", 0, 128, 128, TAIL_BYTES, "info", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -49,6 +49,7 @@ enum rec_type {
 	REC_THREAD = 18,
 	REC_TIDS = 19,
 	REC_PROCESS = 20,
+	REC_SIGINFO = 21,
 	REC_TYPE_MAX
 };
 
@@ -103,6 +104,14 @@ struct rec_process {
 	uint32_t sid;
 	uint32_t zombie;      /* 1: dead, not reaped: only this record */
 	uint32_t exit_status; /* of a zombie, as wait() reports it */
+};
+
+/*
+ * A pending signal, in the order of its queue: the process's shared queue in core-PID.img, a
+ * thread's own in thread-TID.img. The siginfo as the kernel gives it (128 bytes).
+ */
+struct rec_siginfo {
+	uint8_t info[128];
 };
 
 /* REC_TIDS, in core-PID.img: the threads of the process, leader first, an array of u32. */

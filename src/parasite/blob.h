@@ -101,13 +101,19 @@ struct restorer_thread {
 	uint32_t rseq_len;
 	uint64_t rseq_addr;
 	uint32_t rseq_sig;
-	uint32_t pad;
+	uint32_t nr_sigq;
 	uint64_t clear_tid;
 	uint64_t robust_list, robust_len;
 	uint64_t sigframe;  /* stack pointer for its rt_sigreturn */
 	uint64_t stack_top; /* its restorer stack (not used by the leader) */
 	uint64_t args;	    /* back to struct restorer_args */
+	uint64_t sigq;	    /* its pending signals: struct blob_siginfo[nr_sigq] */
 	char comm[16];
+};
+
+/* A pending signal to queue again: the kernel's siginfo. */
+struct blob_siginfo {
+	uint8_t info[128];
 };
 
 /* prctl(PR_SET_MM, PR_SET_MM_MAP): the kernel's struct prctl_mm_map. */
@@ -135,6 +141,7 @@ enum restorer_step {
 	RST_ITIMER,
 	RST_CLONE_THREAD,
 	RST_THREAD_STATE,
+	RST_SIGQUEUE,
 	RST_NR_STEPS,
 };
 
@@ -154,6 +161,9 @@ struct restorer_args {
 	uint32_t personality;
 	uint32_t nr_threads;
 	uint64_t threads; /* struct restorer_thread[nr_threads], the leader first */
+	uint64_t sigq;	  /* the process's pending signals: struct blob_siginfo[nr_sigq] */
+	uint32_t nr_sigq;
+	uint32_t pad;
 
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
 	uint32_t nr_groups;

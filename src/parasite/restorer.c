@@ -182,6 +182,29 @@ static void set_itimers(struct restorer_args *args)
 	}
 }
 
+/*
+ * Signals pending at dump are queued again, to this thread or to the process: every signal is
+ * blocked until rt_sigreturn sets the task's mask, so they wait, in their order, as they did.
+ */
+static void queue_signals(struct restorer_args *args, const struct blob_siginfo *q, uint32_t nr,
+			  long tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++) {
+		int signo = *(const int *)q[i].info; /* si_signo comes first */
+		long ret;
+
+		if (signo == 9 || signo == 19) /* SIGKILL, SIGSTOP: not to be queued again */
+			continue;
+		ret = tid ? sys_call4(__NR_rt_tgsigqueueinfo, sys_call0(__NR_getpid), tid, signo,
+				      q[i].info)
+			  : sys_call3(__NR_rt_sigqueueinfo, sys_call0(__NR_getpid), signo, q[i].info);
+		if (ret)
+			fail(args, RST_SIGQUEUE, "cannot queue a pending signal again", ret);
+	}
+}
+
 /* What each thread keeps of its own, set by the thread itself, then its saved registers. */
 static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 {
@@ -200,6 +223,7 @@ static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 	ret = sys_call2(__NR_prctl, PR_SET_NAME, t->comm);
 	if (ret)
 		fail(args, RST_THREAD_STATE, "cannot set the name of thread", t->tid);
+	queue_signals(args, (const struct blob_siginfo *)t->sigq, t->nr_sigq, t->tid);
 	set_creds(args);
 	restorer_sigreturn(t->sigframe);
 }
@@ -247,6 +271,7 @@ void restorer_main(struct restorer_args *args)
 	set_mm(args);
 	set_rlimits(args);
 	set_itimers(args);
+	queue_signals(args, (const struct blob_siginfo *)args->sigq, args->nr_sigq, 0);
 	clone_threads(args);
 	/* The other threads' failures now only show in the exit status cryo reports. */
 	sys_call1(__NR_close, args->log_fd);

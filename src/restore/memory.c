@@ -36,6 +36,15 @@ static uint64_t vma_len(const struct image_vma *v)
 	return v->rec.end - v->rec.start;
 }
 
+static size_t pending_signals(const struct task_image *ti)
+{
+	size_t i, nr = ti->sigq.nr;
+
+	for (i = 0; i < ti->nr_threads; i++)
+		nr += ti->threads[i].sigq.nr;
+	return nr;
+}
+
 static void layout(const struct task_image *ti, struct bootstrap *bs)
 {
 	uint64_t slots = 0, specials = 0, off;
@@ -53,7 +62,8 @@ static void layout(const struct task_image *ti, struct bootstrap *bs)
 	bs->args = bs->blob + PAGE_ALIGN(restorer_mem_size);
 	bs->vmas = bs->args + PAGE_ALIGN(sizeof(struct restorer_args));
 	bs->threads = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
-	off = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
+	bs->sigq = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
+	off = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
 	bs->stack_top = off + RESTORER_STACK_SIZE;
 	bs->thread_areas = bs->stack_top;
 	bs->len = bs->thread_areas + ti->nr_threads * THREAD_AREA_SIZE;
@@ -68,6 +78,7 @@ static void relocate(struct bootstrap *bs, uint64_t start)
 	bs->args += start;
 	bs->vmas += start;
 	bs->threads += start;
+	bs->sigq += start;
 	bs->stack_top += start;
 	bs->thread_areas += start;
 }

@@ -19,7 +19,8 @@ int cryo_restore(const struct restore_opts *opts);
 
 /*
  * The bootstrap region, reserved in a hole of the task's future address space:
- *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads]
+ *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads,
+ *   pending signals]
  *   [restorer stack][per thread: its signal frame, its restorer stack]
  * Everything the restorer needs once cryo is unmapped lives here.
  */
@@ -31,6 +32,8 @@ struct bootstrap {
 	uint64_t args;	   /* struct restorer_args */
 	uint64_t vmas;	   /* struct restorer_vma[] */
 	uint64_t threads;      /* struct restorer_thread[] */
+	uint64_t sigq;	       /* struct blob_siginfo[]: the process's pending signals, then each
+				* thread's */
 	uint64_t stack_top;    /* the leader's restorer stack */
 	uint64_t thread_areas; /* each thread's signal frame and restorer stack */
 };

@@ -96,6 +96,17 @@ static int take_tids(const struct img *img, const struct img_rec *rec, struct ta
 	return 0;
 }
 
+static int take_siginfo(const struct img_rec *rec, struct sigqueue *q)
+{
+	struct rec_siginfo *grown = realloc(q->info, (q->nr + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	q->info = grown;
+	memcpy(&grown[q->nr++], rec->data, sizeof(*grown));
+	return 0;
+}
+
 static int take_core_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	const struct rec_sigaction *sa = rec->data;
@@ -131,6 +142,8 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 		       take_u32s(img, rec, ti->groups, &ti->nr_groups, REC_GROUPS_MAX);
 	case REC_PATH:
 		return take_path(img, rec, ti);
+	case REC_SIGINFO:
+		return take_siginfo(rec, &ti->sigq);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -154,6 +167,8 @@ static int take_thread_rec(const struct img *img, const struct img_rec *rec, str
 	case REC_RSEQ:
 		memcpy(&th->rseq, rec->data, sizeof(th->rseq));
 		return once(img, rec, l);
+	case REC_SIGINFO:
+		return take_siginfo(rec, &th->sigq);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -429,8 +444,11 @@ void task_image_free(struct task_image *ti)
 
 	if (ti->pages_fd >= 0)
 		close(ti->pages_fd);
-	for (i = 0; i < ti->nr_threads; i++)
+	for (i = 0; i < ti->nr_threads; i++) {
 		free(ti->threads[i].regs);
+		free(ti->threads[i].sigq.info);
+	}
+	free(ti->sigq.info);
 	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);

@@ -25,11 +25,18 @@ struct image_fd {
 };
 
 /* One thread, from its thread-TID.img. */
+/* Pending signals, in queue order. */
+struct sigqueue {
+	struct rec_siginfo *info;
+	size_t nr;
+};
+
 struct image_thread {
 	struct rec_thread rec;
 	struct arch_regs *regs;
 	struct rec_sigstate sigstate;
 	struct rec_rseq rseq;
+	struct sigqueue sigq; /* its own */
 };
 
 struct task_image {
@@ -37,6 +44,7 @@ struct task_image {
 	struct rec_task task;
 	struct image_thread *threads; /* the leader first */
 	size_t nr_threads;
+	struct sigqueue sigq; /* the process's shared queue */
 	struct rec_sigaction sigactions[64]; /* index signo - 1; signo 0: none recorded */
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];

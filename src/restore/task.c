@@ -149,16 +149,29 @@ static void fill_state(const struct task_image *ti, struct restorer_args *args)
 	}
 }
 
+/* A queue of pending signals copied to *at in the bootstrap region, which moves past it. */
+static uint64_t place_sigqueue(const struct sigqueue *q, uint64_t *at, uint32_t *nr)
+{
+	uint64_t where = *at;
+
+	memcpy((void *)where, q->info, q->nr * sizeof(*q->info));
+	*at += q->nr * sizeof(struct blob_siginfo);
+	*nr = q->nr;
+	return where;
+}
+
 /* Each thread: what it sets itself, and its signal frame in its own area. */
 static int fill_threads(const struct task_image *ti, const struct bootstrap *bs,
 			struct restorer_args *args)
 {
 	struct restorer_thread *rt = (struct restorer_thread *)bs->threads;
+	uint64_t sigq = bs->sigq;
 	size_t i;
 	int ret;
 
 	args->threads = bs->threads;
 	args->nr_threads = ti->nr_threads;
+	args->sigq = place_sigqueue(&ti->sigq, &sigq, &args->nr_sigq);
 	for (i = 0; i < ti->nr_threads; i++) {
 		const struct image_thread *th = &ti->threads[i];
 		uint64_t area = bs->thread_areas + i * THREAD_AREA_SIZE;
@@ -174,6 +187,7 @@ static int fill_threads(const struct task_image *ti, const struct bootstrap *bs,
 			.stack_top = area + THREAD_AREA_SIZE,
 			.args = (uintptr_t)args,
 		};
+		rt[i].sigq = place_sigqueue(&th->sigq, &sigq, &rt[i].nr_sigq);
 		memcpy(rt[i].comm, th->rec.comm, sizeof(rt[i].comm));
 		rt[i].comm[sizeof(rt[i].comm) - 1] = '\0';
 		ret = arch_build_sigframe((void *)area, SIGFRAME_SIZE, th->regs, &th->sigstate,
