@@ -18,6 +18,7 @@
 
 enum long_only_opts {
 	OPT_PIDFILE = 256,
+	OPT_SHELL_JOB,
 };
 
 struct cli {
@@ -26,13 +27,15 @@ struct cli {
 	const char *log_file;
 	const char *pidfile;
 	pid_t pid;
-	int leave_running, leave_stopped, detach;
+	int leave_running, leave_stopped, detach, shell_job;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
-	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-o LOG] [-v[N]]\n"
-	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-o LOG] [-v[N]]\n"
+	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
+	"            [-o LOG] [-v[N]]\n"
+	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
+	"            [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -45,6 +48,8 @@ static const char usage_text[] =
 	"  -d, --restore-detached     return once the process runs (default: wait for it and\n"
 	"                             exit with its status)\n"
 	"      --pidfile FILE         write the restored PID to FILE\n"
+	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
+	"                             terminal descriptors are cryo's terminal\n"
 	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
 	"  -v[N], --verbosity[=N]     more messages: -v4 is everything\n";
 
@@ -55,6 +60,7 @@ static const struct option long_opts[] = {
 	{"leave-stopped", no_argument, NULL, 's'},
 	{"restore-detached", no_argument, NULL, 'd'},
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
+	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
 	{"log-file", required_argument, NULL, 'o'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -115,6 +121,10 @@ static int parse_option(struct cli *cli, int opt)
 	case OPT_PIDFILE:
 		cli->pidfile = optarg;
 		return 0;
+	case 'j':
+	case OPT_SHELL_JOB:
+		cli->shell_job = 1;
+		return 0;
 	case 'o':
 		cli->log_file = optarg;
 		return 0;
@@ -135,7 +145,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdo:v::hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjo:v::hV", long_opts, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
@@ -221,6 +231,7 @@ static int run_restore(const struct cli *cli, int dirfd)
 	struct restore_opts opts = {
 		.dirfd = dirfd,
 		.detach = cli->detach,
+		.shell_job = cli->shell_job,
 		.pidfile = cli->pidfile,
 	};
 	int ret = cryo_restore(&opts);

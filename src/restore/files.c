@@ -37,15 +37,24 @@ static int check_same_file(const struct image_fd *f, int fd)
 	return 0;
 }
 
-static int open_at_number(const struct image_fd *f)
+static int is_terminal_path(const char *path)
+{
+	return !strncmp(path, "/dev/pts/", 9) || !strncmp(path, "/dev/tty", 8) ||
+	       !strcmp(path, "/dev/console");
+}
+
+/* A shell job's terminal is the one cryo runs on now; other files must be what they were. */
+static int open_at_number(const struct image_fd *f, const char *tty)
 {
 	int flags = (f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY;
-	int fd = open(f->path, flags);
+	int job_tty = tty[0] && f->rec.kind == FD_CHARDEV && is_terminal_path(f->path);
+	const char *path = job_tty ? tty : f->path;
+	int fd = open(path, flags);
 	int ret;
 
 	if (fd < 0)
-		return pr_perror("cannot open %s again for fd %u", f->path, f->rec.fd);
-	ret = check_same_file(f, fd);
+		return pr_perror("cannot open %s again for fd %u", path, f->rec.fd);
+	ret = job_tty ? 0 : check_same_file(f, fd);
 	if (!ret && fd != (int)f->rec.fd && dup2(fd, f->rec.fd) < 0)
 		ret = pr_perror("cannot move %s to fd %u", f->path, f->rec.fd);
 	if (fd != (int)f->rec.fd)
@@ -56,7 +65,7 @@ static int open_at_number(const struct image_fd *f)
 	return ret;
 }
 
-int restore_files(const struct task_image *ti)
+int restore_files(const struct task_image *ti, const char *tty)
 {
 	size_t i;
 	int ret;
@@ -67,7 +76,7 @@ int restore_files(const struct task_image *ti)
 		if (f->rec.shared_with >= 0)
 			ret = dup2(f->rec.shared_with, f->rec.fd) < 0 ? -errno : 0;
 		else
-			ret = open_at_number(f);
+			ret = open_at_number(f, tty);
 		if (ret)
 			return ret;
 		if (fcntl(f->rec.fd, F_SETFD, f->rec.fd_flags) < 0)

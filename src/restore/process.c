@@ -173,7 +173,7 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	if (ret)
 		_exit(1);
 	args = (struct restorer_args *)p->bs.args;
-	ret = restore_files(ti);
+	ret = restore_files(ti, tree->tty);
 	if (!ret)
 		ret = restore_task_settings(ti);
 	if (!ret)

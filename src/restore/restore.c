@@ -190,6 +190,18 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	return opts->detach ? 0 : wait_restored(root);
 }
 
+/* --shell-job: the terminal cryo runs on, which the tree's terminal descriptors become. */
+static int find_terminal(char *tty, size_t size)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && !ttyname_r(fd, tty, size))
+			return 0;
+	pr_err("--shell-job: cryo does not run on a terminal");
+	return -ENOTTY;
+}
+
 /* Threads stopped inside system calls execute them again (see arch_restart_syscall). */
 static void restart_syscalls(struct restore_tree *tree)
 {
@@ -210,6 +222,8 @@ int cryo_restore(const struct restore_opts *opts)
 	if (ret)
 		return ret;
 	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);
+	if (!ret && opts->shell_job)
+		ret = find_terminal(tree.tty, sizeof(tree.tty));
 	if (!ret) {
 		restart_syscalls(&tree);
 		ret = run_restore(opts, &tree);

@@ -16,12 +16,12 @@
 
 #include <asm/prctl.h>
 #include <dirent.h>
-#include <stddef.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
