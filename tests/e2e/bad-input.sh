@@ -54,3 +54,11 @@ start "$tmp/big.out" "$WORKLOADS/wl_memory" "$tmp/go" 2048
 wait_ready "$pid" "$tmp/big.out"
 (sleep 0.3 && kill -KILL "$pid") &
 expect_error "dump of a process killed during the dump" "$CRYO" dump -t "$pid" -D "$img"
+
+# Anonymous memory shared by a parent and its child would come back unshared: refused.
+start "$tmp/shared.out" /usr/bin/python3 -c \
+	'import mmap, os, time; m = mmap.mmap(-1, 4096); m[0] = 1; os.fork(); time.sleep(1000)'
+wait_until 10 "the child to be forked" test -n "$(pgrep -P "$pid")"
+expect_error "dump of a tree sharing anonymous memory" "$CRYO" dump -t "$pid" -D "$img"
+grep -q "share anonymous memory" "$tmp/expect_error.err" || fail "the error does not say why"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
