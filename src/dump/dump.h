@@ -30,6 +30,7 @@ struct dump_thread {
 /* Everything collected about one process before it is written. */
 struct dump_task {
 	pid_t pid;
+	pid_t parent; /* in the tree; 0 for the root */
 	int dirfd;
 	struct proc_stat stat;
 	struct proc_status status;

@@ -79,13 +79,13 @@ static int fd_kind(pid_t pid, int fd, const struct stat *st, const char *path, u
 	return 0;
 }
 
-/* The lowest earlier descriptor with the same open file description, or -1. */
-static int shared_with(pid_t pid, const int *fds, size_t idx)
+/* The first of fds[0..nr) of pid1 with the same open file description as fd of pid2, or -1. */
+static int same_file(pid_t pid1, const int *fds, size_t nr, pid_t pid2, int fd)
 {
 	size_t i;
 
-	for (i = 0; i < idx; i++)
-		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, fds[i], fds[idx]) == 0)
+	for (i = 0; i < nr; i++)
+		if (syscall(SYS_kcmp, pid1, pid2, KCMP_FILE, fds[i], fd) == 0)
 			return fds[i];
 	return -1;
 }
@@ -121,7 +121,21 @@ static int describe_fd(pid_t pid, int fd, struct rec_fd *rec, char *path, size_t
 	return 0;
 }
 
-static int write_fds(struct img *img, pid_t pid, const int *fds, size_t nr)
+/*
+ * Descriptors sharing one open file description: within the process (dup), or with the parent
+ * (inherited at fork), which restore recreates by inheriting them the same way.
+ */
+static void find_sharing(const struct dump_task *t, const int *fds, size_t i,
+			 const int *parent_fds, size_t nr_parent, struct rec_fd *rec)
+{
+	rec->shared_with = same_file(t->pid, fds, i, t->pid, fds[i]);
+	rec->inherit_fd = rec->shared_with < 0
+				  ? same_file(t->parent, parent_fds, nr_parent, t->pid, fds[i])
+				  : -1;
+}
+
+static int write_fds(struct img *img, const struct dump_task *t, const int *fds, size_t nr,
+		     const int *parent_fds, size_t nr_parent)
 {
 	char path[PATH_MAX];
 	size_t i;
@@ -130,10 +144,10 @@ static int write_fds(struct img *img, pid_t pid, const int *fds, size_t nr)
 	for (i = 0; i < nr; i++) {
 		struct rec_fd rec = {0};
 
-		ret = describe_fd(pid, fds[i], &rec, path, sizeof(path));
+		ret = describe_fd(t->pid, fds[i], &rec, path, sizeof(path));
 		if (ret)
 			return ret;
-		rec.shared_with = shared_with(pid, fds, i);
+		find_sharing(t, fds, i, parent_fds, nr_parent, &rec);
 		ret = img_write_str(img, REC_FD, &rec, sizeof(rec), path);
 		if (ret)
 			return ret;
@@ -143,16 +157,18 @@ static int write_fds(struct img *img, pid_t pid, const int *fds, size_t nr)
 
 int dump_files(struct dump_task *t)
 {
+	size_t nr = 0, nr_parent = 0;
+	int *fds = NULL, *parent_fds = NULL, ret;
 	struct img img;
-	size_t nr = 0;
-	int *fds = NULL, ret;
 
 	ret = list_fds(t->pid, &fds, &nr);
-	if (ret)
-		return ret;
-	ret = img_create(t->dirfd, IMG_KIND_FILES, t->pid, &img);
+	if (!ret && t->parent)
+		ret = list_fds(t->parent, &parent_fds, &nr_parent);
 	if (!ret)
-		ret = img_finish(&img, write_fds(&img, t->pid, fds, nr));
+		ret = img_create(t->dirfd, IMG_KIND_FILES, t->pid, &img);
+	if (!ret)
+		ret = img_finish(&img, write_fds(&img, t, fds, nr, parent_fds, nr_parent));
 	free(fds);
+	free(parent_fds);
 	return ret;
 }

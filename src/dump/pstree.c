@@ -33,7 +33,7 @@ static int add_rec(struct dump_tree *tree, const struct proc_stat *st, int zombi
 }
 
 /* Seize a live process of the tree and give it room for its threads' registers. */
-static int add_process(struct dump_tree *tree, pid_t pid, int dirfd)
+static int add_process(struct dump_tree *tree, pid_t pid, pid_t parent, int dirfd)
 {
 	struct dump_task *grown = realloc(tree->procs, (tree->nr_procs + 1) * sizeof(*grown));
 	struct dump_task *t;
@@ -48,7 +48,7 @@ static int add_process(struct dump_tree *tree, pid_t pid, int dirfd)
 	if (ret)
 		return ret;
 	t = &grown[tree->nr_procs];
-	*t = (struct dump_task){.pid = pid, .dirfd = dirfd, .nr_threads = nr};
+	*t = (struct dump_task){.pid = pid, .parent = parent, .dirfd = dirfd, .nr_threads = nr};
 	t->threads = calloc(nr, sizeof(*t->threads));
 	if (!t->threads) {
 		release_process(pid, tids, nr, RELEASE_RUN);
@@ -95,7 +95,7 @@ static int read_children(const struct dump_task *t, char **list)
 	return *list ? ret : -ENOMEM;
 }
 
-static int add_child(struct dump_tree *tree, pid_t pid, int dirfd)
+static int add_child(struct dump_tree *tree, pid_t pid, pid_t parent, int dirfd)
 {
 	struct proc_stat st;
 	int ret;
@@ -105,7 +105,7 @@ static int add_child(struct dump_tree *tree, pid_t pid, int dirfd)
 		return ret;
 	if (st.state == 'Z')
 		return add_rec(tree, &st, 1);
-	ret = add_process(tree, pid, dirfd);
+	ret = add_process(tree, pid, parent, dirfd);
 	/* Seized now, nothing changes any more: its record is read again. */
 	if (!ret)
 		ret = proc_parse_stat(pid, &st);
@@ -119,7 +119,7 @@ static int add_children(struct dump_tree *tree, size_t idx, int dirfd)
 
 	ret = read_children(&tree->procs[idx], &list);
 	for (word = strtok_r(list, " ", &save); !ret && word; word = strtok_r(NULL, " ", &save))
-		ret = add_child(tree, atoi(word), dirfd);
+		ret = add_child(tree, atoi(word), tree->procs[idx].pid, dirfd);
 	free(list);
 	return ret;
 }
@@ -166,7 +166,7 @@ int seize_tree(pid_t root, int dirfd, struct dump_tree *tree)
 	int ret;
 
 	memset(tree, 0, sizeof(*tree));
-	ret = add_process(tree, root, dirfd);
+	ret = add_process(tree, root, 0, dirfd);
 	if (!ret)
 		ret = proc_parse_stat(root, &st);
 	if (!ret)

@@ -168,7 +168,7 @@ static const struct rec_field fd_fields[] = {
     FIELD(rec_fd, mode, U32),
     FIELD(rec_fd, rdev, U32),
     FIELD(rec_fd, shared_with, I32),
-    FIELD(rec_fd, pad, PAD),
+    FIELD(rec_fd, inherit_fd, I32),
     END_FIELDS,
 };
 

@@ -261,7 +261,7 @@ struct rec_fd {
 	uint32_t mode;
 	uint32_t rdev;
 	int32_t shared_with; /* lowest fd of this task with the same open file description, or -1 */
-	uint32_t pad;
+	int32_t inherit_fd;  /* else the parent's fd with the same description (fork), or -1 */
 };
 
 /*

@@ -65,7 +65,16 @@ static int open_at_number(const struct image_fd *f, const char *tty)
 	return ret;
 }
 
-int restore_files(const struct task_image *ti, const char *tty)
+/* A description inherited from the parent, kept above as inherited[i]: shared, offset and all. */
+static int take_inherited(const struct image_fd *f, int from)
+{
+	int ret = dup2(from, f->rec.fd) < 0 ? pr_perror("cannot place fd %u", f->rec.fd) : 0;
+
+	close(from);
+	return ret;
+}
+
+int restore_files(const struct task_image *ti, const char *tty, const int *inherited)
 {
 	size_t i;
 	int ret;
@@ -75,6 +84,8 @@ int restore_files(const struct task_image *ti, const char *tty)
 
 		if (f->rec.shared_with >= 0)
 			ret = dup2(f->rec.shared_with, f->rec.fd) < 0 ? -errno : 0;
+		else if (f->rec.inherit_fd >= 0)
+			ret = take_inherited(f, inherited[i]);
 		else
 			ret = open_at_number(f, tty);
 		if (ret)

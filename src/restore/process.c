@@ -106,30 +106,37 @@ static int service_fd_base(const struct task_image *ti)
 }
 
 /*
- * cryo's descriptors the process still needs go above its own and cryo's, then everything below
- * is closed: its descriptors are opened into an empty table.
+ * The descriptor table, emptied for the process's own: what it inherited from its parent and
+ * keeps goes above, with the descriptors cryo still needs (log, images, the report pipe); all
+ * else is closed. inherited[i] is where ti->fds[i] waits, when it is inherited.
  */
-static int move_service_fds(struct task_image *ti, int *log_fd)
+static int empty_fd_table(struct restore_tree *tree, struct task_image *ti, int *inherited)
 {
 	int base = service_fd_base(ti);
-	int fds[] = {log_get_fd(), log_get_err_fd(), ti->pages_fd};
+	int *service[] = {&tree->dirfd, &tree->report[1]};
+	int log = log_get_fd(), err = log_get_err_fd();
 	size_t i;
 
 	if (base < 0)
 		return base;
-	for (i = 0; i < ARRAY_SIZE(fds); i++) {
-		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, base);
+	log = fcntl(log, F_DUPFD_CLOEXEC, base);
+	err = fcntl(err, F_DUPFD_CLOEXEC, base);
+	if (log < 0 || err < 0)
+		return pr_perror("cannot move cryo's log");
+	log_set_fd(log);
+	log_set_err_fd(err);
+	for (i = 0; i < ARRAY_SIZE(service); i++)
+		if ((*service[i] = fcntl(*service[i], F_DUPFD_CLOEXEC, base)) < 0)
+			return pr_perror("cannot move cryo's descriptors");
+	for (i = 0; i < ti->nr_fds; i++) {
+		int from = ti->fds[i].rec.inherit_fd;
 
-		if (moved < 0)
-			return pr_perror("cannot move cryo's descriptor %d", fds[i]);
-		fds[i] = moved;
+		inherited[i] = from < 0 ? -1 : fcntl(from, F_DUPFD_CLOEXEC, base);
+		if (from >= 0 && inherited[i] < 0)
+			return pr_perror("cannot keep fd %d from the parent", from);
 	}
 	if (syscall(SYS_close_range, 0, base - 1, 0))
 		return pr_perror("cannot close cryo's descriptors");
-	log_set_fd(fds[0]);
-	log_set_err_fd(fds[1]);
-	*log_fd = fds[0];
-	ti->pages_fd = fds[2];
 	return 0;
 }
 
@@ -152,16 +159,42 @@ static int wait_traced(struct restore_tree *tree, size_t idx)
 	return 0;
 }
 
+/* Its descriptors first: its children inherit them, as they did at fork. */
+static int rebuild_fd_table(struct restore_tree *tree, struct task_image *ti)
+{
+	int *inherited = calloc(ti->nr_fds + 1, sizeof(int));
+	int ret = inherited ? 0 : -ENOMEM;
+
+	if (!ret)
+		ret = empty_fd_table(tree, ti, inherited);
+	if (!ret)
+		ret = restore_files(ti, tree->tty, inherited);
+	free(inherited);
+	return ret;
+}
+
+/* What cryo's copy needs no more once the children exist and the region is known. */
+static int leave_cryo(struct restore_tree *tree, struct task_image *ti)
+{
+	int ret = open_pages(tree->dirfd, ti);
+
+	close(tree->dirfd);
+	close(tree->report[1]);
+	return ret;
+}
+
 void restore_process(struct restore_tree *tree, size_t idx)
 {
 	struct restore_proc *p = &tree->procs[idx];
 	struct task_image *ti = &p->ti;
 	struct restorer_args *args;
-	int log_fd = -1, ret;
+	int ret;
 
 	ret = wait_traced(tree, idx);
 	if (!ret)
 		ret = restore_session(&p->rec);
+	if (!ret)
+		ret = rebuild_fd_table(tree, ti);
 	if (!ret)
 		ret = create_children(tree, idx);
 	if (!ret)
@@ -169,17 +202,15 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	if (!ret)
 		ret = report_bootstrap(tree, p);
 	if (!ret)
-		ret = move_service_fds(ti, &log_fd);
+		ret = leave_cryo(tree, ti);
 	if (ret)
 		_exit(1);
 	args = (struct restorer_args *)p->bs.args;
-	ret = restore_files(ti, tree->tty);
-	if (!ret)
-		ret = restore_task_settings(ti);
+	ret = restore_task_settings(ti);
 	if (!ret)
 		ret = premap_memory(ti, &p->bs, args);
 	if (!ret)
-		ret = prepare_restorer(ti, &p->bs, args, log_fd);
+		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
 	if (ret)
 		_exit(1);
 	close(ti->pages_fd);

@@ -80,6 +80,34 @@ static int read_pstree(int dirfd, uint32_t root, uint32_t nr_tasks, struct resto
 	return ret;
 }
 
+static int has_fd(const struct task_image *ti, int32_t fd)
+{
+	size_t i;
+
+	for (i = 0; i < ti->nr_fds; i++)
+		if (ti->fds[i].rec.fd == (uint32_t)fd)
+			return 1;
+	return 0;
+}
+
+/* A descriptor inherited at fork must be one the parent has (the root's parent is not ours). */
+static int check_inherited_fds(struct restore_tree *tree, const struct restore_proc *p)
+{
+	const struct restore_proc *parent = p == tree->procs ? NULL : find_proc(tree, p->rec.ppid);
+	size_t i;
+
+	for (i = 0; i < p->ti.nr_fds; i++) {
+		int32_t from = p->ti.fds[i].rec.inherit_fd;
+
+		if (from >= 0 && (!parent || !has_fd(&parent->ti, from))) {
+			pr_err("fds-%u.img: fd %u inherited from a descriptor its parent has not",
+			       p->rec.pid, p->ti.fds[i].rec.fd);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restore_tree *tree)
 {
 	size_t i;
@@ -87,10 +115,13 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 
 	memset(tree, 0, sizeof(*tree));
 	tree->sync[0] = tree->sync[1] = tree->report[0] = tree->report[1] = -1;
+	tree->dirfd = dirfd;
 	ret = read_pstree(dirfd, root, nr_tasks, tree);
 	for (i = 0; !ret && i < tree->nr; i++)
 		if (!tree->procs[i].rec.zombie)
 			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
+	for (i = 0; !ret && i < tree->nr; i++)
+		ret = check_inherited_fds(tree, &tree->procs[i]);
 	return ret;
 }
 

@@ -51,8 +51,11 @@ _Static_assert(THREAD_AREA_SIZE % IMG_PAGE_SIZE == 0, "thread areas are page-ali
 int plan_bootstrap(const struct task_image *ti, struct bootstrap *bs);
 int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
 		  struct restorer_args *args);
-/* files.c: the task's descriptors, at their numbers; cryo's own are moved above them first. */
-int restore_files(const struct task_image *ti, const char *tty);
+/*
+ * files.c: the task's descriptors, at their numbers; cryo's own are moved above them first, and
+ * the ones inherited from the parent (inherited[i] for ti->fds[i]) kept there until placed.
+ */
+int restore_files(const struct task_image *ti, const char *tty, const int *inherited);
 int fds_above_task(const struct task_image *ti);
 /* task.c: per-task settings done from C, and the restorer's arguments. */
 int restore_task_settings(const struct task_image *ti);
@@ -69,6 +72,7 @@ struct restore_proc {
 struct restore_tree {
 	struct restore_proc *procs; /* parents first, the root first */
 	size_t nr;
+	int dirfd;     /* the images, where each process opens its pages */
 	int sync[2];   /* cryo to the root: "you are traced, go on" */
 	char tty[64];  /* with --shell-job: cryo's terminal, for the tree's terminal descriptors */
 	int report[2]; /* each live process to cryo: where its bootstrap region is */

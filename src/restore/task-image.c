@@ -343,7 +343,8 @@ static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct 
 		return bad(img, "descriptors out of order");
 	if (f->kind < FD_REGULAR || f->kind > FD_CHARDEV)
 		return bad(img, "descriptor of an unknown kind");
-	if (f->shared_with >= (int32_t)f->fd || f->shared_with < -1)
+	if (f->shared_with >= (int32_t)f->fd || f->shared_with < -1 || f->inherit_fd < -1 ||
+	    (f->shared_with >= 0 && f->inherit_fd >= 0))
 		return bad(img, "descriptor shared with a bad one");
 	grown = realloc(ti->fds, (ti->nr_fds + 1) * sizeof(*grown));
 	if (!grown)
@@ -391,7 +392,7 @@ static int check_complete(const struct task_image *ti, unsigned core_seen, unsig
 	return check_shared_fds(ti);
 }
 
-static int open_pages(int dirfd, struct task_image *ti)
+int open_pages(int dirfd, struct task_image *ti)
 {
 	struct img img;
 	uint64_t size, needed = 0;
@@ -433,8 +434,12 @@ int task_image_load(int dirfd, int pid, struct task_image *ti)
 		ret = check_complete(ti, core.seen, mm.seen);
 	if (!ret)
 		ret = load_threads(dirfd, ti);
+	/* Checked now; each process opens its own when it restores. */
 	if (!ret)
 		ret = open_pages(dirfd, ti);
+	if (ti->pages_fd >= 0)
+		close(ti->pages_fd);
+	ti->pages_fd = -1;
 	return ret;
 }
 

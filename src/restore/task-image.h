@@ -67,6 +67,8 @@ struct task_image {
 };
 
 int task_image_load(int dirfd, int pid, struct task_image *ti);
+/* pages-PID.img, open in ti->pages_fd, its size checked against pagemap-PID.img. */
+int open_pages(int dirfd, struct task_image *ti);
 void task_image_free(struct task_image *ti);
 
 #endif

@@ -42,8 +42,16 @@ expect_error "restore -d from an empty directory" "$CRYO" restore -d -D "$img"
 expect_error "show of a missing directory" "$CRYO" show "$tmp/missing"
 
 # A descriptor of a kind cryo does not restore yet: the dump names it and leaves the process be.
+# (pgrep runs at each poll: a function, not a $(...) evaluated once.)
+has_sleep_in_session() {
+	pgrep -x -s "$1" sleep >/dev/null
+}
+has_child() {
+	pgrep -P "$1" >/dev/null
+}
+
 start "$tmp/piped.out" /bin/sh -c 'exec sleep 1000 | cat'
-wait_until 10 "the pipeline to start" test -n "$(pgrep -P "$pid" -x sleep || pgrep -x -s "$pid" sleep)"
+wait_until 10 "the pipeline to start" has_sleep_in_session "$pid"
 sleeper=$(pgrep -x -s "$pid" sleep)
 expect_error "dump of a process holding a pipe" "$CRYO" dump -t "$sleeper" -D "$img"
 grep -q "pipe" "$tmp/expect_error.err" || fail "the error does not name the pipe"
@@ -58,7 +66,7 @@ expect_error "dump of a process killed during the dump" "$CRYO" dump -t "$pid" -
 # Anonymous memory shared by a parent and its child would come back unshared: refused.
 start "$tmp/shared.out" /usr/bin/python3 -c \
 	'import mmap, os, time; m = mmap.mmap(-1, 4096); m[0] = 1; os.fork(); time.sleep(1000)'
-wait_until 10 "the child to be forked" test -n "$(pgrep -P "$pid")"
+wait_until 10 "the child to be forked" has_child "$pid"
 expect_error "dump of a tree sharing anonymous memory" "$CRYO" dump -t "$pid" -D "$img"
 grep -q "share anonymous memory" "$tmp/expect_error.err" || fail "the error does not say why"
 untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"

@@ -998,7 +998,7 @@ static void write_show_dir(int dirfd)
 	struct rec_inventory inv = {.arch = IMG_ARCH_X86_64, .root_pid = PID, .nr_tasks = 1};
 	struct rec_vma vma = {.start = 0x400000, .end = 0x401000, .kind = VMA_FILE_PRIVATE};
 	struct rec_page_run run = {.vaddr = 0x7f0000000000, .nr_pages = 1};
-	struct rec_fd fd = {.fd = 3, .kind = FD_REGULAR, .shared_with = -1};
+	struct rec_fd fd = {.fd = 3, .kind = FD_REGULAR, .shared_with = -1, .inherit_fd = -1};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
@@ -1076,7 +1076,7 @@ static void test_show(void **state)
 	    "\"type\": \"regs_x86_64\"",
 	    "\"type\": \"xsave\", \"data\": \"",
 	    "{\"type\": \"fd\", \"fd\": 3, \"kind\": 1,",
-	    "\"shared_with\": -1, \"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "\"shared_with\": -1, \"inherit_fd\": -1, \"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
