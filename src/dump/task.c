@@ -31,6 +31,23 @@ static int write_groups(struct img *img, const struct dump_task *t)
 			 t->status.nr_groups * sizeof(t->status.groups[0]));
 }
 
+static int write_creds(struct img *img, const struct dump_task *t)
+{
+	const struct proc_status *st = &t->status;
+	struct rec_creds rec = {
+		.cap_inh = st->cap_inh,
+		.cap_prm = st->cap_prm,
+		.cap_eff = st->cap_eff,
+		.cap_bnd = st->cap_bnd,
+		.cap_amb = st->cap_amb,
+		.securebits = t->misc.securebits,
+		.no_new_privs = st->no_new_privs,
+		.dumpable = t->misc.dumpable,
+	};
+
+	return img_write(img, REC_CREDS, &rec, sizeof(rec));
+}
+
 static int write_tids(struct img *img, const struct dump_task *t)
 {
 	uint32_t tids[REC_TIDS_MAX];
@@ -118,6 +135,8 @@ int dump_core(struct dump_task *t)
 	ret = write_task(&img, t);
 	if (!ret)
 		ret = write_groups(&img, t);
+	if (!ret)
+		ret = write_creds(&img, t);
 	if (!ret)
 		ret = write_tids(&img, t);
 	if (!ret)

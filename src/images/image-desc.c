@@ -143,6 +143,14 @@ static const struct rec_field process_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field creds_fields[] = {
+    FIELD(rec_creds, cap_inh, HEX64),	FIELD(rec_creds, cap_prm, HEX64),
+    FIELD(rec_creds, cap_eff, HEX64),	FIELD(rec_creds, cap_bnd, HEX64),
+    FIELD(rec_creds, cap_amb, HEX64),	FIELD(rec_creds, securebits, U32),
+    FIELD(rec_creds, no_new_privs, U32), FIELD(rec_creds, dumpable, U32),
+    FIELD(rec_creds, pad, PAD),		END_FIELDS,
+};
+
 static const struct rec_field end_fields[] = {
     FIELD(rec_end, nr_records, U32),
     FIELD(rec_end, pad, PAD),
@@ -209,6 +217,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_TIDS] = {"tids", 0, 4, REC_TIDS_MAX * 4, TAIL_U32S, "tids", NULL},
     [REC_PROCESS] = FIXED("process", rec_process, process_fields),
     [REC_SIGINFO] = {"siginfo", 0, 128, 128, TAIL_BYTES, "info", NULL},
+    [REC_CREDS] = FIXED("creds", rec_creds, creds_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

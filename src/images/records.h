@@ -50,6 +50,7 @@ enum rec_type {
 	REC_TIDS = 19,
 	REC_PROCESS = 20,
 	REC_SIGINFO = 21,
+	REC_CREDS = 22,
 	REC_TYPE_MAX
 };
 
@@ -112,6 +113,15 @@ struct rec_process {
  */
 struct rec_siginfo {
 	uint8_t info[128];
+};
+
+/* core-PID.img: the privileges beyond uids and gids. */
+struct rec_creds {
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t securebits;
+	uint32_t no_new_privs;
+	uint32_t dumpable;
+	uint32_t pad;
 };
 
 /* REC_TIDS, in core-PID.img: the threads of the process, leader first, an array of u32. */

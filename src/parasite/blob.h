@@ -55,6 +55,8 @@ struct parasite_misc {
 	uint32_t umask;
 	uint32_t personality;
 	uint64_t brk; /* the program break, known only to the task's mm */
+	uint32_t securebits;
+	uint32_t dumpable;
 };
 
 /* What the parasite finds out in each thread, run there in turn (blob_thread_entry). */
@@ -168,6 +170,11 @@ struct restorer_args {
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
 	uint32_t nr_groups;
 	uint32_t groups[64];
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t securebits;
+	uint32_t no_new_privs;
+	uint32_t dumpable;
+	uint32_t last_cap; /* the highest capability this kernel knows */
 	struct blob_rlimit rlimits[BLOB_NR_RLIMITS];
 	struct blob_itimer itimers[BLOB_NR_ITIMERS];
 

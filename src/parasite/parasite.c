@@ -65,6 +65,8 @@ static int dump_misc(struct parasite_args *args)
 	sys_call1(__NR_umask, misc->umask);
 	misc->personality = sys_call1(__NR_personality, 0xffffffff);
 	misc->brk = sys_call1(__NR_brk, 0);
+	misc->securebits = sys_call1(__NR_prctl, PR_GET_SECUREBITS);
+	misc->dumpable = sys_call1(__NR_prctl, PR_GET_DUMPABLE);
 	return 0;
 }
 

@@ -156,16 +156,77 @@ static void set_rlimits(struct restorer_args *args)
 	}
 }
 
-/* Last of the privileged steps: after setresuid the task may not be allowed anything else. */
+#define SECBIT_NO_SETUID_FIXUP (1u << 2)
+#define CAPABILITY_VERSION_3 0x20080522
+
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+/* Capabilities outside the bounding set go first: dropping them needs CAP_SETPCAP. */
+static long drop_bounding(const struct restorer_args *args)
+{
+	uint32_t cap;
+
+	for (cap = 0; cap <= args->last_cap && cap < 64; cap++) {
+		long ret;
+
+		if (args->cap_bnd & (1ull << cap))
+			continue;
+		ret = sys_call2(__NR_prctl, PR_CAPBSET_DROP, cap);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static long set_caps(const struct restorer_args *args)
+{
+	struct cap_header hdr = {.version = CAPABILITY_VERSION_3};
+	struct cap_data data[2] = {
+		{args->cap_eff, args->cap_prm, args->cap_inh},
+		{args->cap_eff >> 32, args->cap_prm >> 32, args->cap_inh >> 32},
+	};
+	uint32_t cap;
+	long ret = sys_call2(__NR_capset, &hdr, data);
+
+	for (cap = 0; !ret && cap <= args->last_cap && cap < 64; cap++)
+		if (args->cap_amb & (1ull << cap))
+			ret = sys_call5(__NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+	return ret;
+}
+
+/*
+ * Last of the privileged steps, in each thread: ids and privileges are per thread. While still
+ * root: the bounding set, then the ids with the setuid fixup off (so that no capability is lost on
+ * the way), then the task's securebits, capabilities, ambient set, no_new_privs and dumpable.
+ */
 static void set_creds(struct restorer_args *args)
 {
 	long ret;
 
-	ret = sys_call2(__NR_setgroups, args->nr_groups, args->groups);
+	ret = sys_call2(__NR_prctl, PR_SET_SECUREBITS, args->securebits | SECBIT_NO_SETUID_FIXUP);
+	if (!ret)
+		ret = drop_bounding(args);
+	if (!ret)
+		ret = sys_call2(__NR_setgroups, args->nr_groups, args->groups);
 	if (!ret)
 		ret = sys_call3(__NR_setresgid, args->gid[0], args->gid[1], args->gid[2]);
 	if (!ret)
 		ret = sys_call3(__NR_setresuid, args->uid[0], args->uid[1], args->uid[2]);
+	if (!ret)
+		ret = sys_call2(__NR_prctl, PR_SET_SECUREBITS, args->securebits);
+	if (!ret)
+		ret = set_caps(args);
+	if (!ret && args->no_new_privs)
+		ret = sys_call5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (!ret && args->dumpable <= 1)
+		ret = sys_call2(__NR_prctl, PR_SET_DUMPABLE, args->dumpable);
 	if (ret)
 		fail(args, RST_CREDS, "cannot set credentials", ret);
 }

@@ -122,6 +122,9 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 		return ti->task.pid == (uint32_t)ti->pid ? 0 : bad(img, "pid does not match");
 	case REC_TIDS:
 		return once(img, rec, l) ?: take_tids(img, rec, ti);
+	case REC_CREDS:
+		memcpy(&ti->creds, rec->data, sizeof(ti->creds));
+		return once(img, rec, l);
 	case REC_SIGACTION:
 		if (sa->signo < 1 || sa->signo > 64 || ti->sigactions[sa->signo - 1].signo)
 			return bad(img, "bad or repeated signal action");
@@ -378,7 +381,8 @@ static int check_shared_fds(const struct task_image *ti)
 
 static int check_complete(const struct task_image *ti, unsigned core_seen, unsigned mm_seen)
 {
-	const unsigned core_needed = 1u << REC_TASK | 1u << REC_TIDS | 1u << REC_GROUPS;
+	const unsigned core_needed =
+		1u << REC_TASK | 1u << REC_TIDS | 1u << REC_GROUPS | 1u << REC_CREDS;
 	const unsigned mm_needed = 1u << REC_MM | 1u << REC_AUXV;
 
 	if ((core_seen & core_needed) != core_needed || !ti->cwd[0] || !ti->root[0]) {

@@ -48,6 +48,7 @@ struct task_image {
 	struct rec_sigaction sigactions[64]; /* index signo - 1; signo 0: none recorded */
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];
+	struct rec_creds creds;
 	uint32_t groups[REC_GROUPS_MAX];
 	uint32_t nr_groups;
 	char cwd[PATH_MAX], root[PATH_MAX], exe[PATH_MAX];

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/rseq.h>
@@ -130,12 +131,33 @@ static void fill_mm(const struct task_image *ti, struct restorer_args *args, int
 	memcpy(args->auxv, ti->auxv, ti->auxv_len);
 }
 
+/* The highest capability number of the running kernel. */
+static uint32_t last_cap(void)
+{
+	char buf[16] = {0};
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? (uint32_t)atoi(buf) : 40;
+}
+
 static void fill_state(const struct task_image *ti, struct restorer_args *args)
 {
 	uint64_t tick_us = cpu_itimer_tick_us();
 	int i;
 
 	args->personality = ti->task.personality;
+	args->cap_inh = ti->creds.cap_inh;
+	args->cap_prm = ti->creds.cap_prm;
+	args->cap_eff = ti->creds.cap_eff;
+	args->cap_bnd = ti->creds.cap_bnd;
+	args->cap_amb = ti->creds.cap_amb;
+	args->securebits = ti->creds.securebits;
+	args->no_new_privs = ti->creds.no_new_privs;
+	args->dumpable = ti->creds.dumpable;
+	args->last_cap = last_cap();
 	args->nr_groups = ti->nr_groups;
 	memcpy(args->groups, ti->groups, ti->nr_groups * sizeof(ti->groups[0]));
 	for (i = 0; i < 3; i++) {

@@ -209,6 +209,7 @@ static const struct sample samples[] = {
     {REC_TIDS, 0, NULL, 8},
     {REC_PROCESS, sizeof(struct rec_process), NULL, 0},
     {REC_SIGINFO, 0, NULL, 128},
+    {REC_CREDS, sizeof(struct rec_creds), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
