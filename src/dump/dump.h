@@ -74,6 +74,7 @@ int dump_sigqueue(struct img *img, pid_t tid, int shared);
 
 /* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);
+int dump_proc_link(struct img *img, pid_t pid, uint32_t kind, const char *what);
 int dump_threads(struct dump_task *t);
 int dump_mm(struct dump_task *t);
 int dump_pages(struct dump_task *t);

@@ -55,18 +55,6 @@ static int write_auxv(struct img *img, pid_t pid)
 	return ret;
 }
 
-static int write_exe(struct img *img, pid_t pid)
-{
-	struct rec_path rec = {.kind = PATH_EXE};
-	char path[PATH_MAX];
-	int ret;
-
-	ret = proc_readlink(pid, "exe", path, sizeof(path));
-	if (ret)
-		return ret;
-	return img_write_str(img, REC_PATH, &rec, sizeof(rec), path);
-}
-
 static int write_vmas(struct img *img, const struct dump_task *t)
 {
 	size_t i;
@@ -108,7 +96,7 @@ int dump_mm(struct dump_task *t)
 	if (!ret)
 		ret = write_auxv(&img, t->pid);
 	if (!ret)
-		ret = write_exe(&img, t->pid);
+		ret = dump_proc_link(&img, t->pid, PATH_EXE, "exe");
 	if (!ret)
 		ret = write_vmas(&img, t);
 	return img_finish(&img, ret);

@@ -112,7 +112,9 @@ static int write_limits(struct img *img, const struct dump_task *t)
 	return ret;
 }
 
-static int write_path(struct img *img, pid_t pid, uint32_t kind, const char *what)
+
+/* A REC_PATH record of what /proc/PID/<what> links to (cwd, root, exe). */
+int dump_proc_link(struct img *img, pid_t pid, uint32_t kind, const char *what)
 {
 	struct rec_path rec = {.kind = kind};
 	char path[PATH_MAX];
@@ -146,8 +148,8 @@ int dump_core(struct dump_task *t)
 	if (!ret)
 		ret = dump_sigqueue(&img, t->pid, 1);
 	if (!ret)
-		ret = write_path(&img, t->pid, PATH_CWD, "cwd");
+		ret = dump_proc_link(&img, t->pid, PATH_CWD, "cwd");
 	if (!ret)
-		ret = write_path(&img, t->pid, PATH_ROOT, "root");
+		ret = dump_proc_link(&img, t->pid, PATH_ROOT, "root");
 	return img_finish(&img, ret);
 }

@@ -82,6 +82,21 @@ EOF
 	wait_result "$pid" "$out"
 }
 
+# Dump the counting program $pid (it dies), restore it, let it finish: its final count
+# must go past the one it had written at the dump. Sets at_dump and final.
+dump_restore_counting() {
+	sleep 0.5
+	cryo_dump "$pid" "$tmp/img"
+	wait_dumped_gone "$pid"
+	at_dump=$(cat "$tmp/counter")
+	cryo_restore_detached "$tmp/img" "$pid"
+	sleep 0.5
+	touch "$go"
+	wait_result "$pid" "$out"
+	final=$(sed -n 's/^count //p' "$out")
+	((final > at_dump)) || fail "final count $final, want more than $at_dump (at the dump)"
+}
+
 test_python_threads() {
 	local at_dump final tasks
 	cat >"$tmp/workers.py" <<'EOF'
@@ -147,16 +162,7 @@ EOF
 	wait_ready "$pid" "$out"
 	tasks=("/proc/$pid/task/"*)
 	((${#tasks[@]} == 9)) || fail "python3 $pid has ${#tasks[@]} threads, want 9"
-	sleep 0.5
-	cryo_dump "$pid" "$tmp/img"
-	wait_dumped_gone "$pid"
-	at_dump=$(cat "$tmp/counter")
-	cryo_restore_detached "$tmp/img" "$pid"
-	sleep 0.5
-	touch "$go"
-	wait_result "$pid" "$out"
-	final=$(sed -n 's/^count //p' "$out")
-	((final > at_dump)) || fail "final count $final, want more than $at_dump (at the dump)"
+	dump_restore_counting
 	log "$at_dump items queued at the dump, $final in all"
 }
 
@@ -180,16 +186,7 @@ EOF
 	start "$out" /bin/bash "$tmp/count.sh" "$go" "$tmp/counter"
 	wait_ready "$pid" "$out"
 	wait_until 30 "the first count" test -s "$tmp/counter"
-	sleep 0.5
-	cryo_dump "$pid" "$tmp/img"
-	wait_dumped_gone "$pid"
-	at_dump=$(cat "$tmp/counter")
-	cryo_restore_detached "$tmp/img" "$pid"
-	sleep 0.5
-	touch "$go"
-	wait_result "$pid" "$out"
-	final=$(sed -n 's/^count //p' "$out")
-	((final > at_dump)) || fail "final count $final, want more than $at_dump (at the dump)"
+	dump_restore_counting
 	log "counted from $at_dump at the dump to $final"
 }
 
