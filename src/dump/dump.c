@@ -200,6 +200,8 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = dump_process(&tree->procs[i]);
 	if (!ret)
+		ret = check_tree_ids(tree);
+	if (!ret)
 		ret = write_pstree(dirfd, tree);
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)

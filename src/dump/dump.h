@@ -62,6 +62,7 @@ struct dump_tree {
 };
 int seize_tree(pid_t root, int dirfd, struct dump_tree *tree);
 int release_tree(struct dump_tree *tree, int how);
+int check_tree_ids(struct dump_tree *tree);
 int write_pstree(int dirfd, const struct dump_tree *tree);
 void free_dump_tree(struct dump_tree *tree);
 

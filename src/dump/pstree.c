@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "dump/dump.h"
 #include "images/image.h"
+#include "restore/session-plan.h"
 
 static int add_rec(struct dump_tree *tree, const struct proc_stat *st, int zombie)
 {
@@ -124,7 +125,7 @@ static int add_children(struct dump_tree *tree, size_t idx, int dirfd)
 	return ret;
 }
 
-static const struct rec_process *find_rec(const struct dump_tree *tree, uint32_t pid)
+static struct rec_process *find_rec(const struct dump_tree *tree, uint32_t pid)
 {
 	size_t i;
 
@@ -135,28 +136,21 @@ static const struct rec_process *find_rec(const struct dump_tree *tree, uint32_t
 }
 
 /*
- * What restore can rebuild yet: each process leads its session and group, or shares its
- * parent's. (A group led from another branch, or one whose leader is gone, needs helper tasks.)
+ * The child subreapers, which the parasite found out; then the restore's plan, run here so that a
+ * tree whose sessions or groups restore could not rebuild is refused now.
  */
-static int check_ids(const struct dump_tree *tree)
+int check_tree_ids(struct dump_tree *tree)
 {
+	struct session_plan plan;
 	size_t i;
+	int ret;
 
-	for (i = 1; i < tree->nr_recs; i++) {
-		const struct rec_process *p = &tree->recs[i];
-		const struct rec_process *parent = find_rec(tree, p->ppid);
-
-		if (!parent)
-			continue; /* reparented within the tree: checked with its new parent */
-		if ((p->sid != p->pid && p->sid != parent->sid) ||
-		    (p->pgid != p->pid && p->pgid != parent->pgid)) {
-			pr_err("process %u is in session %u, group %u, neither its own nor its "
-			       "parent's: not supported yet",
-			       p->pid, p->sid, p->pgid);
-			return -ENOTSUP;
-		}
-	}
-	return 0;
+	for (i = 0; i < tree->nr_procs; i++)
+		find_rec(tree, tree->procs[i].pid)->subreaper = !!tree->procs[i].misc.child_subreaper;
+	ret = plan_sessions(tree->recs, tree->nr_recs, &plan);
+	if (!ret)
+		free_session_plan(&plan);
+	return ret;
 }
 
 int seize_tree(pid_t root, int dirfd, struct dump_tree *tree)
@@ -174,8 +168,6 @@ int seize_tree(pid_t root, int dirfd, struct dump_tree *tree)
 	/* Breadth first: procs grows behind i, parents always before their children. */
 	for (i = 0; !ret && i < tree->nr_procs; i++)
 		ret = add_children(tree, i, dirfd);
-	if (!ret)
-		ret = check_ids(tree);
 	if (ret)
 		release_tree(tree, RELEASE_RUN);
 	return ret;

@@ -52,7 +52,11 @@ static int read_comm(pid_t pid, pid_t tid, char comm[16])
 
 static int write_thread_rec(struct img *img, pid_t pid, const struct dump_thread *th)
 {
-	struct rec_thread rec = {.tid = th->tid, .clear_tid = th->state.clear_tid};
+	struct rec_thread rec = {
+	    .tid = th->tid,
+	    .pdeathsig = th->state.pdeathsig,
+	    .clear_tid = th->state.clear_tid,
+	};
 	size_t len;
 	void *head;
 	int ret;

@@ -130,7 +130,7 @@ static const struct rec_field vma_fields[] = {
 };
 
 static const struct rec_field thread_fields[] = {
-    FIELD(rec_thread, tid, U32),	       FIELD(rec_thread, pad, PAD),
+    FIELD(rec_thread, tid, U32),	       FIELD(rec_thread, pdeathsig, U32),
     FIELD(rec_thread, clear_tid, HEX64),   FIELD(rec_thread, robust_list, HEX64),
     FIELD(rec_thread, robust_len, U64),    FIELD(rec_thread, comm, CHARS),
     END_FIELDS,
@@ -140,7 +140,7 @@ static const struct rec_field process_fields[] = {
     FIELD(rec_process, pid, U32),    FIELD(rec_process, ppid, U32),
     FIELD(rec_process, pgid, U32),   FIELD(rec_process, sid, U32),
     FIELD(rec_process, zombie, U32), FIELD(rec_process, exit_status, U32),
-    END_FIELDS,
+    FIELD(rec_process, subreaper, U32), END_FIELDS,
 };
 
 static const struct rec_field creds_fields[] = {

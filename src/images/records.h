@@ -105,6 +105,7 @@ struct rec_process {
 	uint32_t sid;
 	uint32_t zombie;      /* 1: dead, not reaped: only this record */
 	uint32_t exit_status; /* of a zombie, as wait() reports it */
+	uint32_t subreaper;   /* PR_SET_CHILD_SUBREAPER: orphans below it are reparented to it */
 };
 
 /*
@@ -133,7 +134,7 @@ struct rec_creds {
  */
 struct rec_thread {
 	uint32_t tid;
-	uint32_t pad;
+	uint32_t pdeathsig; /* PR_SET_PDEATHSIG: the signal it gets when its parent dies, or 0 */
 	uint64_t clear_tid;   /* set_tid_address: zeroed and woken when the thread exits */
 	uint64_t robust_list; /* set_robust_list head, 0: none */
 	uint64_t robust_len;

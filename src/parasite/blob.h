@@ -57,12 +57,16 @@ struct parasite_misc {
 	uint64_t brk; /* the program break, known only to the task's mm */
 	uint32_t securebits;
 	uint32_t dumpable;
+	int32_t child_subreaper;
+	uint32_t pad;
 };
 
 /* What the parasite finds out in each thread, run there in turn (blob_thread_entry). */
 struct parasite_thread_state {
 	struct blob_stack altstack;
 	uint64_t clear_tid;
+	int32_t pdeathsig;
+	uint32_t pad;
 };
 
 struct parasite_args {
@@ -108,6 +112,8 @@ struct restorer_thread {
 	uint64_t robust_list, robust_len;
 	uint64_t sigframe;  /* stack pointer for its rt_sigreturn */
 	uint64_t stack_top; /* its restorer stack (not used by the leader) */
+	uint32_t pdeathsig;
+	uint32_t pad;
 	uint64_t args;	    /* back to struct restorer_args */
 	uint64_t sigq;	    /* its pending signals: struct blob_siginfo[nr_sigq] */
 	char comm[16];

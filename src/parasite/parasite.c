@@ -67,7 +67,7 @@ static int dump_misc(struct parasite_args *args)
 	misc->brk = sys_call1(__NR_brk, 0);
 	misc->securebits = sys_call1(__NR_prctl, PR_GET_SECUREBITS);
 	misc->dumpable = sys_call1(__NR_prctl, PR_GET_DUMPABLE);
-	return 0;
+	return sys_call2(__NR_prctl, PR_GET_CHILD_SUBREAPER, &misc->child_subreaper);
 }
 
 static int serve(int sk, struct parasite_args *args)
@@ -121,5 +121,7 @@ int parasite_thread(struct parasite_args *args)
 
 	if (!ret)
 		ret = sys_call2(__NR_prctl, PR_GET_TID_ADDRESS, &args->thread.clear_tid);
+	if (!ret)
+		ret = sys_call2(__NR_prctl, PR_GET_PDEATHSIG, &args->thread.pdeathsig);
 	return ret;
 }

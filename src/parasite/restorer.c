@@ -286,6 +286,10 @@ static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 		fail(args, RST_THREAD_STATE, "cannot set the name of thread", t->tid);
 	queue_signals(args, (const struct blob_siginfo *)t->sigq, t->nr_sigq, t->tid);
 	set_creds(args);
+	/* After the credentials: changing them clears it. */
+	ret = sys_call2(__NR_prctl, PR_SET_PDEATHSIG, t->pdeathsig);
+	if (ret)
+		fail(args, RST_THREAD_STATE, "cannot set the parent death signal of thread", t->tid);
 	restorer_sigreturn(t->sigframe);
 }
 

@@ -92,6 +92,8 @@ int wait_restorers(struct restore_tree *tree)
 		if (tid < 0)
 			return pr_perror("cannot wait for the new processes");
 		p = proc_of(tree, tid);
+		if (!p && WIFEXITED(status) && !WEXITSTATUS(status) && is_helper(tree, tid))
+			continue; /* a session helper, done */
 		if (p && p->rec.zombie) {
 			ret = zombie_event(tid, status, &died);
 			if (ret)
@@ -183,12 +185,11 @@ static const struct image_vma *find_vdso(const struct task_image *ti)
 	return NULL;
 }
 
-/* The restorer's region goes: one munmap, run by the leader from the vDSO. */
-static int unmap_bootstrap(const struct restore_proc *p)
+int restored_syscall(const struct restore_proc *p, long *res, long nr, long a0, long a1, long a2,
+		     long a3)
 {
 	const struct image_vma *vdso = find_vdso(&p->ti);
 	struct remote r = {0};
-	long res = 0;
 	int ret;
 
 	if (!vdso) {
@@ -197,12 +198,22 @@ static int unmap_bootstrap(const struct restore_proc *p)
 	}
 	ret = remote_init(&r, p->rec.pid, vdso->rec.start, vdso->rec.end);
 	if (!ret)
-		ret = remote_syscall(&r, &res, SYS_munmap, p->bs.start, p->bs.len, 0, 0, 0, 0);
+		ret = remote_syscall(&r, res, nr, a0, a1, a2, a3, 0, 0);
+	remote_fini(&r);
+	return ret;
+}
+
+/* The restorer's region goes: one munmap. */
+static int unmap_bootstrap(const struct restore_proc *p)
+{
+	long res = 0;
+	int ret;
+
+	ret = restored_syscall(p, &res, SYS_munmap, p->bs.start, p->bs.len, 0, 0);
 	if (!ret && res) {
 		pr_err("cannot unmap the restorer from %u: %ld", p->rec.pid, res);
 		ret = -EINVAL;
 	}
-	remote_fini(&r);
 	return ret;
 }
 
@@ -247,6 +258,8 @@ int finish_restore(struct restore_tree *tree)
 		final[i] = calloc(tree->procs[i].ti.nr_threads, sizeof(**final));
 		ret = final[i] ? finish_process(&tree->procs[i], final[i]) : -ENOMEM;
 	}
+	if (!ret)
+		ret = join_groups(tree);
 	for (i = 0; i < tree->nr && !ret; i++)
 		if (!tree->procs[i].rec.zombie)
 			ret = let_go(&tree->procs[i].ti, final[i]);

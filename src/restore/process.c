@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,7 +23,7 @@
 #include "restore/restore.h"
 #include "restorer-blob.h"
 
-/* A session or group leader leads again; otherwise it is its parent's (checked at dump). */
+/* A session leader leads again, a group leader too; members join their groups at the end. */
 static int restore_session(const struct rec_process *p)
 {
 	if (p->sid == p->pid) {
@@ -31,6 +33,18 @@ static int restore_session(const struct rec_process *p)
 		return pr_perror("cannot make %u a process group leader", p->pid);
 	}
 	return 0;
+}
+
+/*
+ * A zombie's group: joined now, as it dies at once. A group led from another branch may not exist
+ * yet: then the zombie keeps its parent's, which only a wait for that group could tell.
+ */
+static void join_zombie_group(const struct rec_process *p)
+{
+	if (p->pgid != p->pid && p->sid != p->pid && getpgid(0) != (pid_t)p->pgid &&
+	    setpgid(0, p->pgid))
+		pr_warn("zombie %u could not join its group %u: it stays in %d", p->pid, p->pgid,
+			getpgid(0));
 }
 
 /* A zombie is created, and dies again the way it did: its parent will reap that. */
@@ -49,10 +63,11 @@ static void __attribute__((noreturn)) die_again(const struct rec_process *p)
 	_exit(WEXITSTATUS(status));
 }
 
-pid_t clone_with_pid(pid_t pid)
+pid_t clone_with_pid(pid_t pid, uint64_t flags, int exit_signal)
 {
 	struct clone_args args = {
-		.exit_signal = SIGCHLD,
+		.flags = flags,
+		.exit_signal = exit_signal,
 		.set_tid = (uintptr_t)&pid,
 		.set_tid_size = 1,
 	};
@@ -67,26 +82,111 @@ pid_t clone_with_pid(pid_t pid)
 	return child;
 }
 
-static int create_children(struct restore_tree *tree, size_t idx)
+static void __attribute__((noreturn)) become(struct restore_tree *tree, size_t idx);
+
+/* The processes this one forks (the plan says which), before or after its setsid. */
+static int create_children(struct restore_tree *tree, uint32_t creator, uint32_t early)
 {
-	uint32_t pid = tree->procs[idx].rec.pid;
 	size_t i;
 
-	for (i = idx + 1; i < tree->nr; i++) {
+	for (i = 1; i < tree->nr; i++) {
+		const struct plan_proc *plan = &tree->plan.procs[i];
 		pid_t child;
 
-		if (tree->procs[i].rec.ppid != pid)
+		if (plan->creator != creator || plan->early != early)
 			continue;
-		child = clone_with_pid(tree->procs[i].rec.pid);
+		child = clone_with_pid(tree->procs[i].rec.pid, 0, SIGCHLD);
 		if (child < 0)
 			return -errno;
-		if (child > 0)
-			continue;
-		if (tree->procs[i].rec.zombie)
-			die_again(&tree->procs[i].rec);
-		restore_process(tree, i);
+		if (child == 0)
+			become(tree, i);
 	}
 	return 0;
+}
+
+/* A helper leading a session whose leader is gone: it forks that session's processes and exits. */
+static void __attribute__((noreturn)) lead_session(struct restore_tree *tree, pid_t pid)
+{
+	if (setsid() < 0) {
+		pr_perror("helper %d cannot create its session", pid);
+		_exit(1);
+	}
+	_exit(create_children(tree, pid, 0) ? 1 : 0);
+}
+
+/* A helper leading a group whose leader is gone: a zombie until the members have joined. */
+static void __attribute__((noreturn)) lead_group(pid_t pid)
+{
+	if (setpgid(0, 0)) {
+		pr_perror("helper %d cannot create its process group", pid);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * The helpers this process creates. They end with no signal to it (it must not find a SIGCHLD
+ * of cryo's making). A session helper is reaped at once, its children reparented here; a group
+ * helper is not traced and stays a zombie until join_groups reaps it.
+ */
+static int create_helpers(struct restore_tree *tree, uint32_t creator)
+{
+	size_t i;
+
+	for (i = 0; i < tree->plan.nr_helpers; i++) {
+		const struct plan_helper *h = &tree->plan.helpers[i];
+		int session = h->kind == HELPER_SESSION;
+		pid_t pid;
+
+		if (h->creator != creator)
+			continue;
+		pid = clone_with_pid(h->pid, session ? 0 : CLONE_UNTRACED, 0);
+		if (pid < 0)
+			return -errno;
+		if (pid == 0 && session)
+			lead_session(tree, h->pid);
+		if (pid == 0)
+			lead_group(h->pid);
+		if (session && waitpid(pid, NULL, __WALL) != pid)
+			return pr_perror("cannot reap helper %d", pid);
+	}
+	return 0;
+}
+
+/* Forked by a helper, it waits until the helper's exit has given it back its parent. */
+static void wait_reparented(const struct rec_process *p)
+{
+	while ((uint32_t)getppid() != p->ppid)
+		usleep(1000);
+}
+
+/* Its own session and group, with the children forked before and after it takes them. */
+static int restore_family(struct restore_tree *tree, const struct rec_process *p)
+{
+	int ret = 0;
+
+	if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1))
+		ret = pr_perror("cannot make %u a child subreaper", p->pid);
+	if (!ret)
+		ret = create_children(tree, p->pid, 1);
+	if (!ret)
+		ret = restore_session(p);
+	if (!ret)
+		ret = create_children(tree, p->pid, 0);
+	if (!ret)
+		ret = create_helpers(tree, p->pid);
+	return ret;
+}
+
+/* A zombie: its family as a live one's, then it dies again. */
+static void __attribute__((noreturn)) restore_zombie(struct restore_tree *tree, size_t idx)
+{
+	const struct rec_process *p = &tree->procs[idx].rec;
+
+	if (restore_family(tree, p))
+		_exit(1);
+	join_zombie_group(p);
+	die_again(p);
 }
 
 /* One above both the task's highest descriptor and cryo's own. */
@@ -183,6 +283,33 @@ static int leave_cryo(struct restore_tree *tree, struct task_image *ti)
 	return ret;
 }
 
+/* The root's parent is cryo, which leaves after a detached restore: that death is not its parent's. */
+static void drop_pdeathsig(const struct restore_proc *p, struct restorer_args *args)
+{
+	struct restorer_thread *threads = (struct restorer_thread *)args->threads;
+	uint32_t i;
+
+	for (i = 0; i < args->nr_threads; i++) {
+		if (threads[i].pdeathsig)
+			pr_warn("thread %u of %u: its parent death signal %u is not set again, as "
+				"its parent is cryo, which leaves (restore -d)",
+				threads[i].tid, p->rec.pid, threads[i].pdeathsig);
+		threads[i].pdeathsig = 0;
+	}
+}
+
+/* A process or a zombie of the tree, just forked by its creator. */
+static void become(struct restore_tree *tree, size_t idx)
+{
+	const struct rec_process *p = &tree->procs[idx].rec;
+
+	if (tree->plan.procs[idx].creator != p->ppid)
+		wait_reparented(p);
+	if (p->zombie)
+		restore_zombie(tree, idx);
+	restore_process(tree, idx);
+}
+
 void restore_process(struct restore_tree *tree, size_t idx)
 {
 	struct restore_proc *p = &tree->procs[idx];
@@ -192,11 +319,9 @@ void restore_process(struct restore_tree *tree, size_t idx)
 
 	ret = wait_traced(tree, idx);
 	if (!ret)
-		ret = restore_session(&p->rec);
-	if (!ret)
 		ret = rebuild_fd_table(tree, ti);
 	if (!ret)
-		ret = create_children(tree, idx);
+		ret = restore_family(tree, &p->rec);
 	if (!ret)
 		ret = plan_bootstrap(ti, &p->bs);
 	if (!ret)
@@ -213,6 +338,8 @@ void restore_process(struct restore_tree *tree, size_t idx)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
 	if (ret)
 		_exit(1);
+	if (idx == 0 && tree->detach)
+		drop_pdeathsig(p, args);
 	close(ti->pages_fd);
 	close(log_get_err_fd()); /* the restorer reports to log_fd only */
 	arch_jump_to_blob(p->bs.blob + restorer_entry, p->bs.stack_top, p->bs.args);

@@ -108,6 +108,29 @@ static int check_inherited_fds(struct restore_tree *tree, const struct restore_p
 	return 0;
 }
 
+/* The plan works on the records alone, gathered in one array. */
+static int plan_tree(struct restore_tree *tree)
+{
+	size_t i;
+
+	tree->recs = calloc(tree->nr, sizeof(*tree->recs));
+	if (!tree->recs)
+		return -ENOMEM;
+	for (i = 0; i < tree->nr; i++)
+		tree->recs[i] = tree->procs[i].rec;
+	return plan_sessions(tree->recs, tree->nr, &tree->plan);
+}
+
+int is_helper(const struct restore_tree *tree, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < tree->plan.nr_helpers; i++)
+		if (tree->plan.helpers[i].pid == (uint32_t)pid)
+			return 1;
+	return 0;
+}
+
 int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restore_tree *tree)
 {
 	size_t i;
@@ -122,6 +145,8 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
 	for (i = 0; !ret && i < tree->nr; i++)
 		ret = check_inherited_fds(tree, &tree->procs[i]);
+	if (!ret)
+		ret = plan_tree(tree);
 	return ret;
 }
 
@@ -133,6 +158,8 @@ void free_restore_tree(struct restore_tree *tree)
 	for (i = 0; i < tree->nr; i++)
 		task_image_free(&tree->procs[i].ti);
 	free(tree->procs);
+	free_session_plan(&tree->plan);
+	free(tree->recs);
 	for (j = 0; j < 2; j++) {
 		if (tree->sync[j] >= 0)
 			close(tree->sync[j]);

@@ -88,6 +88,8 @@ static int wait_pids_free(const struct restore_tree *tree)
 
 	for (i = 0; i < tree->nr && !ret; i++)
 		ret = wait_pid_free(tree->procs[i].rec.pid);
+	for (i = 0; i < tree->plan.nr_helpers && !ret; i++)
+		ret = wait_pid_free(tree->plan.helpers[i].pid);
 	return ret;
 }
 
@@ -111,6 +113,8 @@ static int kill_tree(struct restore_tree *tree)
 
 	for (i = 0; i < tree->nr; i++)
 		kill(tree->procs[i].rec.pid, SIGKILL);
+	for (i = 0; i < tree->plan.nr_helpers; i++)
+		kill(tree->plan.helpers[i].pid, SIGKILL);
 	while (waitpid(-1, NULL, __WALL) > 0)
 		;
 	return -ECHILD;
@@ -152,7 +156,7 @@ static pid_t create_root(struct restore_tree *tree)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	root = clone_with_pid(tree->procs[0].rec.pid);
+	root = clone_with_pid(tree->procs[0].rec.pid, 0, SIGCHLD);
 	if (root == 0)
 		restore_process(tree, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -167,6 +171,7 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	ret = wait_pids_free(tree);
 	if (ret)
 		return ret;
+	tree->detach = opts->detach;
 	if (pipe2(tree->sync, O_CLOEXEC) || pipe2(tree->report, O_CLOEXEC))
 		return pr_perror("cannot create a pipe");
 	root = create_root(tree);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "parasite/blob.h"
+#include "restore/session-plan.h"
 #include "restore/task-image.h"
 
 struct restore_opts {
@@ -76,6 +77,9 @@ struct restore_tree {
 	int sync[2];   /* cryo to the root: "you are traced, go on" */
 	char tty[64];  /* with --shell-job: cryo's terminal, for the tree's terminal descriptors */
 	int report[2]; /* each live process to cryo: where its bootstrap region is */
+	int detach;    /* cryo leaves: the root's parent dies when the restore is done */
+	struct rec_process *recs; /* the records of procs, in one array */
+	struct session_plan plan; /* who forks whom, and the helper tasks */
 };
 
 /* What a process tells cryo before it jumps into the restorer. */
@@ -92,14 +96,23 @@ struct restore_proc *find_proc(struct restore_tree *tree, uint32_t pid);
 
 /* process.c (in the new process): create its children, then rebuild itself. */
 void restore_process(struct restore_tree *tree, size_t idx) __attribute__((noreturn));
-/* clone3 with set_tid: the child with that PID, in this PID namespace. */
-pid_t clone_with_pid(pid_t pid);
+/*
+ * clone3 with set_tid: the child with that PID, in this PID namespace, sending exit_signal to its
+ * parent when it ends; flags: CLONE_UNTRACED or 0.
+ */
+pid_t clone_with_pid(pid_t pid, uint64_t flags, int exit_signal);
+int is_helper(const struct restore_tree *tree, pid_t pid);
 
 /*
  * finish.c (in cryo, the tracer of every thread of every new process): wait until each thread has
  * reached the trap before its sigreturn (and each zombie has died again), then let them all go.
  */
 int wait_restorers(struct restore_tree *tree);
+/* One system call in a restored process stopped at its end (from its vDSO). */
+int restored_syscall(const struct restore_proc *p, long *res, long nr, long a0, long a1, long a2,
+		     long a3);
+/* groups.c: each process joins its group, then the group helpers are reaped. */
+int join_groups(struct restore_tree *tree);
 int read_reports(struct restore_tree *tree);
 int finish_restore(struct restore_tree *tree);
 

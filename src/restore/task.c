@@ -207,6 +207,7 @@ static int fill_threads(const struct task_image *ti, const struct bootstrap *bs,
 			.robust_list = th->rec.robust_list,
 			.robust_len = th->rec.robust_len,
 			.stack_top = area + THREAD_AREA_SIZE,
+			.pdeathsig = th->rec.pdeathsig,
 			.args = (uintptr_t)args,
 		};
 		rt[i].sigq = place_sigqueue(&th->sigq, &sigq, &rt[i].nr_sigq);
