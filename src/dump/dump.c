@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "common/log.h"
 #include "dump/dump.h"
+#include "dump/files.h"
 #include "dump/vma.h"
 #include "images/image.h"
 
@@ -168,13 +169,13 @@ static int refuse_shared_anon(const struct dump_tree *tree)
 }
 
 /* One seized process: everything, in the order that fails early and changes nothing first. */
-static int dump_process(struct dump_task *t)
+static int dump_process(struct dump_task *t, struct file_table *files)
 {
 	int ret;
 
 	ret = read_registers(t);
 	if (!ret)
-		ret = dump_files(t);
+		ret = dump_files(t, files);
 	if (!ret)
 		ret = parasite_collect(t);
 	if (!ret)
@@ -190,6 +191,7 @@ static int dump_process(struct dump_task *t)
 
 static int dump_tree(int dirfd, struct dump_tree *tree)
 {
+	struct file_table files = {0};
 	size_t i;
 	int ret = 0;
 
@@ -197,8 +199,11 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 		ret = collect_proc(&tree->procs[i]);
 	if (!ret)
 		ret = refuse_shared_anon(tree);
+	if (!ret)
+		ret = files_begin(&files, dirfd);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
-		ret = dump_process(&tree->procs[i]);
+		ret = dump_process(&tree->procs[i], &files);
+	ret = files_end(&files, ret);
 	if (!ret)
 		ret = check_tree_ids(tree);
 	if (!ret)

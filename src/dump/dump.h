@@ -79,6 +79,7 @@ int dump_proc_link(struct img *img, pid_t pid, uint32_t kind, const char *what);
 int dump_threads(struct dump_task *t);
 int dump_mm(struct dump_task *t);
 int dump_pages(struct dump_task *t);
-int dump_files(struct dump_task *t);
+struct file_table;
+int dump_files(struct dump_task *t, struct file_table *files);
 
 #endif

@@ -1,33 +1,48 @@
 // SPDX-License-Identifier: MIT
 /*
- * fds-PID.img: the task's file descriptors. Each is described from outside (/proc/PID/fd links,
- * fdinfo for offset and flags); descriptors that share one open file description (dup, 2>&1)
- * are found with kcmp and restored shared. A kind cryo cannot restore yet fails the dump, naming
- * the descriptor.
+ * fds-PID.img and files.img. Each descriptor is described from outside (/proc/PID/fd links,
+ * fdinfo for offset and flags); the open file description behind it is found among those already
+ * seen, in this process or another of the tree, with kcmp, so that descriptors sharing one (dup,
+ * 2>&1, inherited at fork, passed over a socket) share it again after restore. A kind cryo cannot
+ * restore fails the dump, naming the descriptor.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "dump/dump.h"
-#include "images/image.h"
+#include "dump/files.h"
+
+static const struct file_dumper dumpers[FILE_KIND_MAX] = {
+    [FILE_REGULAR] = {"regular file", dump_path_file},
+    [FILE_DIRECTORY] = {"directory", dump_path_file},
+    [FILE_CHARDEV] = {"character device", dump_path_file},
+    [FILE_PIPE] = {"pipe", dump_pipe},
+};
+
+/* An open file description already written, and one descriptor that has it. */
+struct known_file {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	int fd;
+	uint32_t id;
+};
 
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The task's descriptor numbers, sorted. */
+/* The process's descriptor numbers, sorted. */
 static int list_fds(pid_t pid, int **fds, size_t *nr)
 {
 	char path[64];
@@ -60,115 +75,157 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 	return 0;
 }
 
-static int fd_kind(pid_t pid, int fd, const struct stat *st, const char *path, uint32_t *kind)
+static int unsupported(const struct dump_fd *d, const char *what)
 {
-	if (S_ISREG(st->st_mode))
-		*kind = FD_REGULAR;
-	else if (S_ISDIR(st->st_mode))
-		*kind = FD_DIRECTORY;
-	else if (S_ISCHR(st->st_mode))
-		*kind = FD_CHARDEV;
-	else {
-		pr_err("fd %d of %d is %s: this kind of file is not supported yet", fd, pid, path);
-		return -ENOTSUP;
+	pr_err("fd %d of %d is %s (%s): not supported yet", d->fd, d->pid, d->link, what);
+	return -ENOTSUP;
+}
+
+static int file_kind(const struct dump_fd *d, uint32_t *kind)
+{
+	switch (d->st.st_mode & S_IFMT) {
+	case S_IFREG:
+		*kind = FILE_REGULAR;
+		break;
+	case S_IFDIR:
+		*kind = FILE_DIRECTORY;
+		break;
+	case S_IFCHR:
+		*kind = FILE_CHARDEV;
+		break;
+	case S_IFIFO:
+		if (strncmp(d->link, "pipe:[", 6))
+			return unsupported(d, "a named FIFO");
+		*kind = FILE_PIPE;
+		return 0;
+	case S_IFSOCK:
+		return unsupported(d, "a socket");
+	default:
+		return unsupported(d, "an anonymous inode or another special file");
 	}
-	if ((*kind == FD_REGULAR || *kind == FD_DIRECTORY) && st->st_nlink == 0) {
-		pr_err("fd %d of %d is %s, deleted: not supported yet", fd, pid, path);
-		return -ENOTSUP;
-	}
+	if (d->st.st_nlink == 0)
+		return unsupported(d, "deleted");
 	return 0;
 }
 
-/* The first of fds[0..nr) of pid1 with the same open file description as fd of pid2, or -1. */
-static int same_file(pid_t pid1, const int *fds, size_t nr, pid_t pid2, int fd)
+static int describe_fd(pid_t pid, int fd, struct dump_fd *d)
 {
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (syscall(SYS_kcmp, pid1, pid2, KCMP_FILE, fds[i], fd) == 0)
-			return fds[i];
-	return -1;
-}
-
-static int describe_fd(pid_t pid, int fd, struct rec_fd *rec, char *path, size_t size)
-{
-	struct proc_fdinfo fi;
 	char link[64];
-	struct stat st;
 	int ret;
 
+	d->pid = pid;
+	d->fd = fd;
 	snprintf(link, sizeof(link), "fd/%d", fd);
-	ret = proc_readlink(pid, link, path, size);
+	ret = proc_readlink(pid, link, d->link, sizeof(d->link));
 	if (ret)
 		return ret;
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
-	if (stat(link, &st))
-		return pr_perror("cannot stat fd %d of %d (%s)", fd, pid, path);
-	ret = fd_kind(pid, fd, &st, path, &rec->kind);
-	if (!ret)
-		ret = proc_parse_fdinfo(pid, fd, &fi);
-	if (ret)
-		return ret;
-	rec->fd = fd;
-	rec->open_flags = fi.flags & ~O_CLOEXEC;
-	rec->fd_flags = fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
-	rec->pos = fi.pos;
-	rec->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	rec->dev = st.st_dev;
-	rec->ino = st.st_ino;
-	rec->mode = st.st_mode;
-	rec->rdev = st.st_rdev;
+	if (stat(link, &d->st))
+		return pr_perror("cannot stat fd %d of %d (%s)", fd, pid, d->link);
+	return proc_parse_fdinfo(pid, fd, &d->fi);
+}
+
+/* The id of the open file description of d, if one seen before has it; 0 if none. */
+static uint32_t find_known(const struct file_table *files, struct dump_fd *d)
+{
+	size_t i;
+
+	d->inode_seen = 0;
+	for (i = 0; i < files->nr; i++) {
+		const struct known_file *k = &files->known[i];
+
+		/* Same inode first: kcmp only where it can say yes. */
+		if (k->dev != d->st.st_dev || k->ino != d->st.st_ino)
+			continue;
+		d->inode_seen = 1;
+		if (syscall(SYS_kcmp, k->pid, d->pid, KCMP_FILE, k->fd, d->fd) == 0)
+			return k->id;
+	}
 	return 0;
 }
 
-/*
- * Descriptors sharing one open file description: within the process (dup), or with the parent
- * (inherited at fork), which restore recreates by inheriting them the same way.
- */
-static void find_sharing(const struct dump_task *t, const int *fds, size_t i,
-			 const int *parent_fds, size_t nr_parent, struct rec_fd *rec)
+/* A new open file description: its `file` record, its family's, and it is known from now on. */
+static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t *id)
 {
-	rec->shared_with = same_file(t->pid, fds, i, t->pid, fds[i]);
-	rec->inherit_fd = rec->shared_with < 0
-				  ? same_file(t->parent, parent_fds, nr_parent, t->pid, fds[i])
-				  : -1;
+	struct known_file *grown;
+	struct rec_file rec = {
+	    .id = files->nr + 1,
+	    .open_flags = d->fi.flags & ~O_CLOEXEC,
+	    .pos = d->fi.pos,
+	};
+	int ret;
+
+	ret = file_kind(d, &rec.kind);
+	if (ret)
+		return ret;
+	grown = realloc(files->known, (files->nr + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	files->known = grown;
+	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
+	if (!ret)
+		ret = dumpers[rec.kind].dump(d, &files->img);
+	if (ret)
+		return ret;
+	grown[files->nr++] = (struct known_file){d->st.st_dev, d->st.st_ino, d->pid, d->fd, rec.id};
+	*id = rec.id;
+	return 0;
 }
 
-static int write_fds(struct img *img, const struct dump_task *t, const int *fds, size_t nr,
-		     const int *parent_fds, size_t nr_parent)
+static int write_fds(struct img *img, struct file_table *files, pid_t pid, const int *fds,
+		     size_t nr)
 {
-	char path[PATH_MAX];
+	struct dump_fd d;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < nr; i++) {
-		struct rec_fd rec = {0};
+		struct rec_fd rec = {.fd = fds[i]};
 
-		ret = describe_fd(t->pid, fds[i], &rec, path, sizeof(path));
+		ret = describe_fd(pid, fds[i], &d);
 		if (ret)
 			return ret;
-		find_sharing(t, fds, i, parent_fds, nr_parent, &rec);
-		ret = img_write_str(img, REC_FD, &rec, sizeof(rec), path);
+		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+		rec.file_id = find_known(files, &d);
+		if (!rec.file_id)
+			ret = add_file(files, &d, &rec.file_id);
+		if (!ret)
+			ret = img_write(img, REC_FD, &rec, sizeof(rec));
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int dump_files(struct dump_task *t)
+int dump_files(struct dump_task *t, struct file_table *files)
 {
-	size_t nr = 0, nr_parent = 0;
-	int *fds = NULL, *parent_fds = NULL, ret;
+	size_t nr = 0;
+	int *fds = NULL, ret;
 	struct img img;
 
 	ret = list_fds(t->pid, &fds, &nr);
-	if (!ret && t->parent)
-		ret = list_fds(t->parent, &parent_fds, &nr_parent);
 	if (!ret)
 		ret = img_create(t->dirfd, IMG_KIND_FILES, t->pid, &img);
 	if (!ret)
-		ret = img_finish(&img, write_fds(&img, t, fds, nr, parent_fds, nr_parent));
+		ret = img_finish(&img, write_fds(&img, files, t->pid, fds, nr));
 	free(fds);
-	free(parent_fds);
+	return ret;
+}
+
+int files_begin(struct file_table *files, int dirfd)
+{
+	int ret;
+
+	memset(files, 0, sizeof(*files));
+	ret = img_create(dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
+	files->img_open = !ret;
+	return ret;
+}
+
+int files_end(struct file_table *files, int ret)
+{
+	if (files->img_open)
+		ret = img_finish(&files->img, ret);
+	free(files->known);
 	return ret;
 }

@@ -19,6 +19,7 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
     [IMG_KIND_FILES] = {"fds", true},
     [IMG_KIND_THREAD] = {"thread", true},
     [IMG_KIND_PSTREE] = {"pstree", false},
+    [IMG_KIND_FILES_ALL] = {"files", false},
 };
 
 #define WIDTH_U32 4
@@ -165,18 +166,26 @@ static const struct rec_field page_run_fields[] = {
 };
 
 static const struct rec_field fd_fields[] = {
-    FIELD(rec_fd, fd, U32),
-    FIELD(rec_fd, kind, U32),
-    FIELD(rec_fd, open_flags, U32),
-    FIELD(rec_fd, fd_flags, U32),
-    FIELD(rec_fd, pos, U64),
-    FIELD(rec_fd, size, U64),
-    FIELD(rec_fd, dev, U64),
-    FIELD(rec_fd, ino, U64),
-    FIELD(rec_fd, mode, U32),
-    FIELD(rec_fd, rdev, U32),
-    FIELD(rec_fd, shared_with, I32),
-    FIELD(rec_fd, inherit_fd, I32),
+    FIELD(rec_fd, fd, U32),	 FIELD(rec_fd, fd_flags, U32),
+    FIELD(rec_fd, file_id, U32), FIELD(rec_fd, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field file_fields[] = {
+    FIELD(rec_file, id, U32),  FIELD(rec_file, kind, U32), FIELD(rec_file, open_flags, U32),
+    FIELD(rec_file, pad, PAD), FIELD(rec_file, pos, U64), END_FIELDS,
+};
+
+static const struct rec_field path_file_fields[] = {
+    FIELD(rec_path_file, size, U64), FIELD(rec_path_file, dev, U64),
+    FIELD(rec_path_file, ino, U64),  FIELD(rec_path_file, mode, U32),
+    FIELD(rec_path_file, rdev, U32), END_FIELDS,
+};
+
+static const struct rec_field pipe_fields[] = {
+    FIELD(rec_pipe, pipe_ino, U64),
+    FIELD(rec_pipe, capacity, U32),
+    FIELD(rec_pipe, pad, PAD),
     END_FIELDS,
 };
 
@@ -210,7 +219,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_AUXV] = {"auxv", 0, 16, REC_AUXV_MAX, TAIL_U64_PAIRS, "auxv", NULL},
     [REC_VMA] = WITH_PATH("vma", rec_vma, "name", vma_fields),
     [REC_PAGE_RUN] = FIXED("page_run", rec_page_run, page_run_fields),
-    [REC_FD] = WITH_PATH("fd", rec_fd, "path", fd_fields),
+    [REC_FD] = FIXED("fd", rec_fd, fd_fields),
     [REC_END] = FIXED("end", rec_end, end_fields),
     [REC_GROUPS] = {"groups", 0, 0, REC_GROUPS_MAX * 4, TAIL_U32S, "gids", NULL},
     [REC_THREAD] = FIXED("thread", rec_thread, thread_fields),
@@ -218,6 +227,10 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_PROCESS] = FIXED("process", rec_process, process_fields),
     [REC_SIGINFO] = {"siginfo", 0, 128, 128, TAIL_BYTES, "info", NULL},
     [REC_CREDS] = FIXED("creds", rec_creds, creds_fields),
+    [REC_FILE] = FIXED("file", rec_file, file_fields),
+    [REC_PATH_FILE] = WITH_PATH("path_file", rec_path_file, "path", path_file_fields),
+    [REC_PIPE] = FIXED("pipe", rec_pipe, pipe_fields),
+    [REC_PIPE_DATA] = {"pipe_data", 0, 1, REC_PIPE_DATA_MAX, TAIL_BYTES, "data", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -25,6 +25,7 @@ enum img_kind {
 	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
 	IMG_KIND_THREAD = 7,	/* thread-TID.img: one thread's registers and own state */
 	IMG_KIND_PSTREE = 8,	/* pstree.img: the processes of the tree, parents first */
+	IMG_KIND_FILES_ALL = 11, /* files.img: every open file description of the tree */
 	IMG_KIND_MAX
 };
 
@@ -51,6 +52,10 @@ enum rec_type {
 	REC_PROCESS = 20,
 	REC_SIGINFO = 21,
 	REC_CREDS = 22,
+	REC_FILE = 23,
+	REC_PATH_FILE = 24,
+	REC_PIPE = 25,
+	REC_PIPE_DATA = 26,
 	REC_TYPE_MAX
 };
 
@@ -253,27 +258,56 @@ struct rec_page_run {
 	uint64_t offset;
 };
 
-enum rec_fd_kind {
-	FD_REGULAR = 1,
-	FD_DIRECTORY = 2,
-	FD_CHARDEV = 3,
+/* The family of an open file description: which dump and restore halves handle it. */
+enum rec_file_kind {
+	FILE_REGULAR = 1,
+	FILE_DIRECTORY = 2,
+	FILE_CHARDEV = 3,
+	FILE_PIPE = 4,
+	FILE_KIND_MAX
 };
 
-/* fds-PID.img: one per descriptor; the tail is the path it was opened through. */
+/* fds-PID.img: one per descriptor, in increasing fd order. */
 struct rec_fd {
 	uint32_t fd;
-	uint32_t kind;	     /* enum rec_fd_kind */
-	uint32_t open_flags; /* O_* as in /proc/PID/fdinfo flags */
-	uint32_t fd_flags;   /* FD_CLOEXEC */
+	uint32_t fd_flags; /* FD_CLOEXEC */
+	uint32_t file_id;  /* the open file description, a REC_FILE of files.img */
+	uint32_t pad;
+};
+
+/*
+ * files.img: one per open file description of the tree, however many descriptors of however many
+ * processes share it (kcmp tells); its family's own records follow it.
+ */
+struct rec_file {
+	uint32_t id; /* 1, 2, ... in order */
+	uint32_t kind; /* enum rec_file_kind */
+	uint32_t open_flags; /* O_* as in /proc/PID/fdinfo flags, O_CLOEXEC left out */
+	uint32_t pad;
 	uint64_t pos;
+};
+
+/* After a regular file, directory or character device: what it was; the tail is its path. */
+struct rec_path_file {
 	uint64_t size; /* of a regular file, to refuse one that changed */
 	uint64_t dev;
 	uint64_t ino;
 	uint32_t mode;
 	uint32_t rdev;
-	int32_t shared_with; /* lowest fd of this task with the same open file description, or -1 */
-	int32_t inherit_fd;  /* else the parent's fd with the same description (fork), or -1 */
 };
+
+/* After a pipe end: the pipe (its inode, shared by both ends) and its capacity. */
+struct rec_pipe {
+	uint64_t pipe_ino;
+	uint32_t capacity; /* F_GETPIPE_SZ */
+	uint32_t pad;
+};
+
+/*
+ * REC_PIPE_DATA: after the first end of a pipe, the bytes in flight in it, in order, in records of
+ * at most REC_PIPE_DATA_MAX bytes (the whole payload).
+ */
+#define REC_PIPE_DATA_MAX (64u * 1024u)
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

@@ -1,97 +1,164 @@
 // SPDX-License-Identifier: MIT
-/* The task's descriptors at restore: each opened again by path, at its number, at its offset. */
+/* files.img loaded, the pool of open file descriptions, and each process's descriptor table. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "restore/files.h"
 #include "restore/restore.h"
 
-int fds_above_task(const struct task_image *ti)
+static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
+    [FILE_REGULAR] = &path_file_restorer,
+    [FILE_DIRECTORY] = &path_file_restorer,
+    [FILE_CHARDEV] = &path_file_restorer,
+    [FILE_PIPE] = &pipe_restorer,
+};
+
+/* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
+#define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+static int bad(const struct img *img, const char *why)
 {
-	return ti->nr_fds ? (int)ti->fds[ti->nr_fds - 1].rec.fd + 1 : 0;
+	pr_err("%s: %s", img->name, why);
+	return -EINVAL;
 }
 
-/* The file must still be the one that was open: same kind, and a regular file the same size. */
-static int check_same_file(const struct image_fd *f, int fd)
+static int add_file(struct file_pool *pool, const struct img *img, const struct img_rec *rec)
 {
-	struct stat st;
+	const struct rec_file *r = rec->data;
+	struct image_file *grown;
 
-	if (fstat(fd, &st))
-		return pr_perror("cannot stat %s", f->path);
-	if ((st.st_mode & S_IFMT) != (f->rec.mode & S_IFMT)) {
-		pr_err("%s (fd %u) is not the kind of file it was at dump time", f->path, f->rec.fd);
-		return -ESTALE;
-	}
-	if (f->rec.kind == FD_REGULAR && (uint64_t)st.st_size != f->rec.size) {
-		pr_err("%s (fd %u) changed size since the dump (%lu bytes, now %lu)", f->path,
-		       f->rec.fd, (unsigned long)f->rec.size, (unsigned long)st.st_size);
-		return -ESTALE;
-	}
-	if (f->rec.kind == FD_CHARDEV && st.st_rdev != f->rec.rdev) {
-		pr_err("%s (fd %u) is not the device it was at dump time", f->path, f->rec.fd);
-		return -ESTALE;
-	}
+	if (r->id != pool->nr + 1)
+		return bad(img, "files out of order");
+	if (r->kind >= FILE_KIND_MAX || !restorers[r->kind])
+		return bad(img, "a file of an unknown kind");
+	grown = realloc(pool->files, (pool->nr + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	pool->files = grown;
+	grown[pool->nr++] = (struct image_file){.rec = *r, .fd = -1};
 	return 0;
 }
 
-static int is_terminal_path(const char *path)
+static int take_record(struct file_pool *pool, const struct img *img, const struct img_rec *rec)
 {
-	return !strncmp(path, "/dev/pts/", 9) || !strncmp(path, "/dev/tty", 8) ||
-	       !strcmp(path, "/dev/console");
+	struct image_file *f = pool->nr ? &pool->files[pool->nr - 1] : NULL;
+
+	if (rec->type == REC_FILE)
+		return add_file(pool, img, rec);
+	if (!f)
+		return bad(img, "a record before the first file");
+	return restorers[f->rec.kind]->load(f, img, rec);
 }
 
-/* A shell job's terminal is the one cryo runs on now; other files must be what they were. */
-static int open_at_number(const struct image_fd *f, const char *tty)
+int load_files(int dirfd, struct file_pool *pool)
 {
-	int flags = (f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY;
-	int job_tty = tty[0] && f->rec.kind == FD_CHARDEV && is_terminal_path(f->path);
-	const char *path = job_tty ? tty : f->path;
-	int fd = open(path, flags);
-	int ret;
-
-	if (fd < 0)
-		return pr_perror("cannot open %s again for fd %u", path, f->rec.fd);
-	ret = job_tty ? 0 : check_same_file(f, fd);
-	if (!ret && fd != (int)f->rec.fd && dup2(fd, f->rec.fd) < 0)
-		ret = pr_perror("cannot move %s to fd %u", f->path, f->rec.fd);
-	if (fd != (int)f->rec.fd)
-		close(fd);
-	if (!ret && f->rec.kind != FD_CHARDEV &&
-	    lseek(f->rec.fd, f->rec.pos, SEEK_SET) != (off_t)f->rec.pos)
-		ret = pr_perror("cannot seek %s to %lu", f->path, (unsigned long)f->rec.pos);
-	return ret;
-}
-
-/* A description inherited from the parent, kept above as inherited[i]: shared, offset and all. */
-static int take_inherited(const struct image_fd *f, int from)
-{
-	int ret = dup2(from, f->rec.fd) < 0 ? pr_perror("cannot place fd %u", f->rec.fd) : 0;
-
-	close(from);
-	return ret;
-}
-
-int restore_files(const struct task_image *ti, const char *tty, const int *inherited)
-{
+	struct img_rec rec;
+	struct img img;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < ti->nr_fds; i++) {
-		const struct image_fd *f = &ti->fds[i];
-
-		if (f->rec.shared_with >= 0)
-			ret = dup2(f->rec.shared_with, f->rec.fd) < 0 ? -errno : 0;
-		else if (f->rec.inherit_fd >= 0)
-			ret = take_inherited(f, inherited[i]);
-		else
-			ret = open_at_number(f, tty);
+	memset(pool, 0, sizeof(*pool));
+	pool->tty = "";
+	ret = img_open(dirfd, IMG_KIND_FILES_ALL, 0, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_next(&img, &rec)) == 1) {
+		ret = take_record(pool, &img, &rec);
 		if (ret)
-			return ret;
-		if (fcntl(f->rec.fd, F_SETFD, f->rec.fd_flags) < 0)
-			return pr_perror("cannot set the flags of fd %u", f->rec.fd);
+			break;
+	}
+	img_release(&img);
+	for (i = 0; i < pool->nr && !ret; i++)
+		ret = restorers[pool->files[i].rec.kind]->check(&pool->files[i]);
+	return ret;
+}
+
+/* One file, at base or above, with its flags. */
+static int open_file(struct file_pool *pool, struct image_file *f, int base)
+{
+	int fd = restorers[f->rec.kind]->open(pool, f), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if ((fcntl(fd, F_GETFL) & SETFL_FLAGS) != (int)(f->rec.open_flags & SETFL_FLAGS) &&
+	    fcntl(fd, F_SETFL, f->rec.open_flags & SETFL_FLAGS))
+		ret = pr_perror("cannot set the flags of file %u", f->rec.id);
+	f->fd = ret ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, base);
+	if (!ret && f->fd < 0)
+		ret = pr_perror("cannot move file %u above the tree's descriptors", f->rec.id);
+	close(fd);
+	return ret;
+}
+
+int open_file_pool(struct file_pool *pool, int base)
+{
+	size_t i;
+	int ret = 0;
+
+	pool->base = base;
+	for (i = 0; i < pool->nr && !ret; i++)
+		ret = open_file(pool, &pool->files[i], base);
+	for (i = 0; i < pool->nr; i++)
+		if (restorers[pool->files[i].rec.kind]->settle)
+			restorers[pool->files[i].rec.kind]->settle(&pool->files[i]);
+	return ret;
+}
+
+int file_pool_top(const struct file_pool *pool)
+{
+	int top = pool->base;
+	size_t i;
+
+	for (i = 0; i < pool->nr; i++)
+		if (pool->files[i].fd >= top)
+			top = pool->files[i].fd + 1;
+	return top;
+}
+
+void close_file_pool(struct file_pool *pool)
+{
+	size_t i;
+
+	for (i = 0; i < pool->nr; i++) {
+		if (pool->files[i].fd >= 0)
+			close(pool->files[i].fd);
+		pool->files[i].fd = -1;
+	}
+}
+
+void free_file_pool(struct file_pool *pool)
+{
+	size_t i;
+
+	close_file_pool(pool);
+	for (i = 0; i < pool->nr; i++)
+		restorers[pool->files[i].rec.kind]->release(&pool->files[i]);
+	free(pool->files);
+	pool->files = NULL;
+	pool->nr = 0;
+}
+
+int fds_above_task(const struct task_image *ti)
+{
+	return ti->nr_fds ? (int)ti->fds[ti->nr_fds - 1].fd + 1 : 0;
+}
+
+/* The process's table: each descriptor a copy of its file in the pool. */
+int restore_files(const struct task_image *ti, const struct file_pool *pool)
+{
+	size_t i;
+
+	for (i = 0; i < ti->nr_fds; i++) {
+		const struct rec_fd *fd = &ti->fds[i];
+
+		if (dup2(pool->files[fd->file_id - 1].fd, fd->fd) < 0)
+			return pr_perror("cannot place fd %u", fd->fd);
+		if (fcntl(fd->fd, F_SETFD, fd->fd_flags) < 0)
+			return pr_perror("cannot set the flags of fd %u", fd->fd);
 	}
 	return 0;
 }

@@ -189,55 +189,15 @@ static void __attribute__((noreturn)) restore_zombie(struct restore_tree *tree, 
 	die_again(p);
 }
 
-/* One above both the task's highest descriptor and cryo's own. */
-static int service_fd_base(const struct task_image *ti)
-{
-	int base = fds_above_task(ti);
-	struct dirent *de;
-	DIR *dir = opendir("/proc/self/fd");
-
-	if (!dir)
-		return pr_perror("cannot list cryo's descriptors");
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && atoi(de->d_name) >= base)
-			base = atoi(de->d_name) + 1;
-	closedir(dir);
-	return base;
-}
-
 /*
- * The descriptor table, emptied for the process's own: what it inherited from its parent and
- * keeps goes above, with the descriptors cryo still needs (log, images, the report pipe); all
- * else is closed. inherited[i] is where ti->fds[i] waits, when it is inherited.
+ * The descriptor table, emptied for the process's own: below the pool, nothing of cryo's stays
+ * (cryo moved what it still needs above the pool); then each descriptor is a copy of its file.
  */
-static int empty_fd_table(struct restore_tree *tree, struct task_image *ti, int *inherited)
+static int rebuild_fd_table(struct restore_tree *tree, struct task_image *ti)
 {
-	int base = service_fd_base(ti);
-	int *service[] = {&tree->dirfd, &tree->report[1]};
-	int log = log_get_fd(), err = log_get_err_fd();
-	size_t i;
-
-	if (base < 0)
-		return base;
-	log = fcntl(log, F_DUPFD_CLOEXEC, base);
-	err = fcntl(err, F_DUPFD_CLOEXEC, base);
-	if (log < 0 || err < 0)
-		return pr_perror("cannot move cryo's log");
-	log_set_fd(log);
-	log_set_err_fd(err);
-	for (i = 0; i < ARRAY_SIZE(service); i++)
-		if ((*service[i] = fcntl(*service[i], F_DUPFD_CLOEXEC, base)) < 0)
-			return pr_perror("cannot move cryo's descriptors");
-	for (i = 0; i < ti->nr_fds; i++) {
-		int from = ti->fds[i].rec.inherit_fd;
-
-		inherited[i] = from < 0 ? -1 : fcntl(from, F_DUPFD_CLOEXEC, base);
-		if (from >= 0 && inherited[i] < 0)
-			return pr_perror("cannot keep fd %d from the parent", from);
-	}
-	if (syscall(SYS_close_range, 0, base - 1, 0))
+	if (syscall(SYS_close_range, 0, tree->files.base - 1, 0))
 		return pr_perror("cannot close cryo's descriptors");
-	return 0;
+	return restore_files(ti, &tree->files);
 }
 
 static int report_bootstrap(struct restore_tree *tree, struct restore_proc *p)
@@ -259,25 +219,12 @@ static int wait_traced(struct restore_tree *tree, size_t idx)
 	return 0;
 }
 
-/* Its descriptors first: its children inherit them, as they did at fork. */
-static int rebuild_fd_table(struct restore_tree *tree, struct task_image *ti)
-{
-	int *inherited = calloc(ti->nr_fds + 1, sizeof(int));
-	int ret = inherited ? 0 : -ENOMEM;
-
-	if (!ret)
-		ret = empty_fd_table(tree, ti, inherited);
-	if (!ret)
-		ret = restore_files(ti, tree->tty, inherited);
-	free(inherited);
-	return ret;
-}
-
 /* What cryo's copy needs no more once the children exist and the region is known. */
 static int leave_cryo(struct restore_tree *tree, struct task_image *ti)
 {
 	int ret = open_pages(tree->dirfd, ti);
 
+	close_file_pool(&tree->files);
 	close(tree->dirfd);
 	close(tree->report[1]);
 	return ret;

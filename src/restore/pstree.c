@@ -80,28 +80,15 @@ static int read_pstree(int dirfd, uint32_t root, uint32_t nr_tasks, struct resto
 	return ret;
 }
 
-static int has_fd(const struct task_image *ti, int32_t fd)
+/* Every descriptor names a file of files.img. */
+static int check_fd_files(const struct restore_tree *tree, const struct restore_proc *p)
 {
-	size_t i;
-
-	for (i = 0; i < ti->nr_fds; i++)
-		if (ti->fds[i].rec.fd == (uint32_t)fd)
-			return 1;
-	return 0;
-}
-
-/* A descriptor inherited at fork must be one the parent has (the root's parent is not ours). */
-static int check_inherited_fds(struct restore_tree *tree, const struct restore_proc *p)
-{
-	const struct restore_proc *parent = p == tree->procs ? NULL : find_proc(tree, p->rec.ppid);
 	size_t i;
 
 	for (i = 0; i < p->ti.nr_fds; i++) {
-		int32_t from = p->ti.fds[i].rec.inherit_fd;
-
-		if (from >= 0 && (!parent || !has_fd(&parent->ti, from))) {
-			pr_err("fds-%u.img: fd %u inherited from a descriptor its parent has not",
-			       p->rec.pid, p->ti.fds[i].rec.fd);
+		if (p->ti.fds[i].file_id > tree->files.nr) {
+			pr_err("fds-%u.img: fd %u is file %u, which files.img has not", p->rec.pid,
+			       p->ti.fds[i].fd, p->ti.fds[i].file_id);
 			return -EINVAL;
 		}
 	}
@@ -143,8 +130,11 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	for (i = 0; !ret && i < tree->nr; i++)
 		if (!tree->procs[i].rec.zombie)
 			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
+	if (!ret)
+		ret = load_files(dirfd, &tree->files);
+	tree->files.tty = tree->tty;
 	for (i = 0; !ret && i < tree->nr; i++)
-		ret = check_inherited_fds(tree, &tree->procs[i]);
+		ret = check_fd_files(tree, &tree->procs[i]);
 	if (!ret)
 		ret = plan_tree(tree);
 	return ret;
@@ -159,6 +149,7 @@ void free_restore_tree(struct restore_tree *tree)
 		task_image_free(&tree->procs[i].ti);
 	free(tree->procs);
 	free_session_plan(&tree->plan);
+	free_file_pool(&tree->files);
 	free(tree->recs);
 	for (j = 0; j < 2; j++) {
 		if (tree->sync[j] >= 0)

@@ -106,6 +106,62 @@ static int trace_root(struct restore_tree *tree, pid_t root)
 	return 0;
 }
 
+/* One above cryo's highest descriptor. */
+static int above_cryo_fds(void)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc/self/fd");
+	int top = 0;
+
+	if (!dir)
+		return pr_perror("cannot list cryo's descriptors");
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) >= top)
+			top = atoi(de->d_name) + 1;
+	closedir(dir);
+	return top;
+}
+
+/*
+ * What the processes still need of cryo's (log, images, report pipe): copies above the pool. The
+ * report pipe's write end moves: cryo must see its end when every process is gone.
+ */
+static int move_service_fds(struct restore_tree *tree, int above)
+{
+	int log = fcntl(log_get_fd(), F_DUPFD_CLOEXEC, above);
+	int err = fcntl(log_get_err_fd(), F_DUPFD_CLOEXEC, above);
+	int dirfd = fcntl(tree->dirfd, F_DUPFD_CLOEXEC, above);
+	int report = fcntl(tree->report[1], F_DUPFD_CLOEXEC, above);
+
+	if (log < 0 || err < 0 || dirfd < 0 || report < 0)
+		return pr_perror("cannot move cryo's descriptors above the tree's");
+	log_set_fd(log);
+	log_set_err_fd(err);
+	tree->dirfd = dirfd;
+	close(tree->report[1]);
+	tree->report[1] = report;
+	return 0;
+}
+
+/*
+ * Every open file description of the tree, above every descriptor of every process and of cryo;
+ * cryo's own that the processes need, above those. Each process closes all below the pool.
+ */
+static int open_files(struct restore_tree *tree)
+{
+	int base = above_cryo_fds();
+	size_t i;
+	int ret;
+
+	if (base < 0)
+		return base;
+	for (i = 0; i < tree->nr; i++)
+		if (fds_above_task(&tree->procs[i].ti) > base)
+			base = fds_above_task(&tree->procs[i].ti);
+	ret = open_file_pool(&tree->files, base);
+	return ret ? ret : move_service_fds(tree, file_pool_top(&tree->files));
+}
+
 /* After a failure: nothing created may stay. Every process is traced by cryo, and reaped. */
 static int kill_tree(struct restore_tree *tree)
 {
@@ -174,7 +230,11 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	tree->detach = opts->detach;
 	if (pipe2(tree->sync, O_CLOEXEC) || pipe2(tree->report, O_CLOEXEC))
 		return pr_perror("cannot create a pipe");
+	ret = open_files(tree);
+	if (ret)
+		return ret;
 	root = create_root(tree);
+	close_file_pool(&tree->files);
 	close(tree->sync[0]);
 	close(tree->report[1]);
 	tree->sync[0] = tree->report[1] = -1;

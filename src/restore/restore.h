@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "parasite/blob.h"
+#include "restore/files.h"
 #include "restore/session-plan.h"
 #include "restore/task-image.h"
 
@@ -52,11 +53,8 @@ _Static_assert(THREAD_AREA_SIZE % IMG_PAGE_SIZE == 0, "thread areas are page-ali
 int plan_bootstrap(const struct task_image *ti, struct bootstrap *bs);
 int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
 		  struct restorer_args *args);
-/*
- * files.c: the task's descriptors, at their numbers; cryo's own are moved above them first, and
- * the ones inherited from the parent (inherited[i] for ti->fds[i]) kept there until placed.
- */
-int restore_files(const struct task_image *ti, const char *tty, const int *inherited);
+/* files.c: the task's descriptors, at their numbers, copies of the pool's. */
+int restore_files(const struct task_image *ti, const struct file_pool *pool);
 int fds_above_task(const struct task_image *ti);
 /* task.c: per-task settings done from C, and the restorer's arguments. */
 int restore_task_settings(const struct task_image *ti);
@@ -76,6 +74,7 @@ struct restore_tree {
 	int dirfd;     /* the images, where each process opens its pages */
 	int sync[2];   /* cryo to the root: "you are traced, go on" */
 	char tty[64];  /* with --shell-job: cryo's terminal, for the tree's terminal descriptors */
+	struct file_pool files; /* every open file description, created before the tree */
 	int report[2]; /* each live process to cryo: where its bootstrap region is */
 	int detach;    /* cryo leaves: the root's parent dies when the restore is done */
 	struct rec_process *recs; /* the records of procs, in one array */

@@ -338,44 +338,19 @@ static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct 
 {
 	struct task_image *ti = l->ti;
 	const struct rec_fd *f = rec->data;
-	struct image_fd *grown;
+	struct rec_fd *grown;
 
 	if (rec->type != REC_FD)
 		return bad(img, "record of a kind that does not belong here");
-	if (f->fd > INT32_MAX || (ti->nr_fds && ti->fds[ti->nr_fds - 1].rec.fd >= f->fd))
+	if (f->fd > INT32_MAX || (ti->nr_fds && ti->fds[ti->nr_fds - 1].fd >= f->fd))
 		return bad(img, "descriptors out of order");
-	if (f->kind < FD_REGULAR || f->kind > FD_CHARDEV)
-		return bad(img, "descriptor of an unknown kind");
-	if (f->shared_with >= (int32_t)f->fd || f->shared_with < -1 || f->inherit_fd < -1 ||
-	    (f->shared_with >= 0 && f->inherit_fd >= 0))
-		return bad(img, "descriptor shared with a bad one");
+	if (!f->file_id)
+		return bad(img, "descriptor of no file");
 	grown = realloc(ti->fds, (ti->nr_fds + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	ti->fds = grown;
-	grown[ti->nr_fds].rec = *f;
-	ti->nr_fds++;
-	return copy_path(img, rec, grown[ti->nr_fds - 1].path, sizeof(grown->path));
-}
-
-/* Every descriptor a shared one points to must exist (it comes earlier). */
-static int check_shared_fds(const struct task_image *ti)
-{
-	size_t i, j;
-
-	for (i = 0; i < ti->nr_fds; i++) {
-		int32_t with = ti->fds[i].rec.shared_with;
-
-		if (with < 0)
-			continue;
-		for (j = 0; j < i && ti->fds[j].rec.fd != (uint32_t)with; j++)
-			;
-		if (j == i) {
-			pr_err("fds-%d.img: fd %u shared with missing fd %d", ti->pid,
-			       ti->fds[i].rec.fd, with);
-			return -EINVAL;
-		}
-	}
+	grown[ti->nr_fds++] = *f;
 	return 0;
 }
 
@@ -393,7 +368,7 @@ static int check_complete(const struct task_image *ti, unsigned core_seen, unsig
 		pr_err("mm-%d.img: records missing", ti->pid);
 		return -EINVAL;
 	}
-	return check_shared_fds(ti);
+	return 0;
 }
 
 int open_pages(int dirfd, struct task_image *ti)

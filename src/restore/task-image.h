@@ -19,11 +19,6 @@ struct image_vma {
 	char path[PATH_MAX];
 };
 
-struct image_fd {
-	struct rec_fd rec;
-	char path[PATH_MAX];
-};
-
 /* One thread, from its thread-TID.img. */
 /* Pending signals, in queue order. */
 struct sigqueue {
@@ -63,7 +58,7 @@ struct task_image {
 	size_t nr_runs;
 	int pages_fd; /* pages-PID.img, open */
 
-	struct image_fd *fds;
+	struct rec_fd *fds; /* in increasing fd order */
 	size_t nr_fds;
 };
 

@@ -43,19 +43,16 @@ expect_error "show of a missing directory" "$CRYO" show "$tmp/missing"
 
 # A descriptor of a kind cryo does not restore yet: the dump names it and leaves the process be.
 # (pgrep runs at each poll: a function, not a $(...) evaluated once.)
-has_sleep_in_session() {
-	pgrep -x -s "$1" sleep >/dev/null
-}
 has_child() {
 	pgrep -P "$1" >/dev/null
 }
 
-start "$tmp/piped.out" /bin/sh -c 'exec sleep 1000 | cat'
-wait_until 10 "the pipeline to start" has_sleep_in_session "$pid"
-sleeper=$(pgrep -x -s "$pid" sleep)
-expect_error "dump of a process holding a pipe" "$CRYO" dump -t "$sleeper" -D "$img"
-grep -q "pipe" "$tmp/expect_error.err" || fail "the error does not name the pipe"
-untouched "$sleeper" || fail "a failed dump left process $sleeper stopped, traced or dead"
+start "$tmp/socket.out" /usr/bin/python3 -c \
+	'import socket, sys, time; a, b = socket.socketpair(); print("READY", flush=True); time.sleep(1000)'
+wait_ready "$pid" "$tmp/socket.out"
+expect_error "dump of a process holding a socket" "$CRYO" dump -t "$pid" -D "$img"
+grep -q "socket" "$tmp/expect_error.err" || fail "the error does not name the socket"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
 
 # A target killed in the middle of its dump (2 GiB take a while to copy): one error, no crash.
 start "$tmp/big.out" "$WORKLOADS/wl_memory" "$tmp/go" 2048

@@ -203,13 +203,17 @@ static const struct sample samples[] = {
     {REC_AUXV, 0, NULL, 48},
     {REC_VMA, sizeof(struct rec_vma), "/usr/lib/x86_64-linux-gnu/libc.so.6", 0},
     {REC_PAGE_RUN, sizeof(struct rec_page_run), NULL, 0},
-    {REC_FD, sizeof(struct rec_fd), "/tmp/odd \"name\"\n\x01\xff", 0},
+    {REC_FD, sizeof(struct rec_fd), NULL, 0},
     {REC_GROUPS, 0, NULL, 16},
     {REC_THREAD, sizeof(struct rec_thread), NULL, 0},
     {REC_TIDS, 0, NULL, 8},
     {REC_PROCESS, sizeof(struct rec_process), NULL, 0},
     {REC_SIGINFO, 0, NULL, 128},
     {REC_CREDS, sizeof(struct rec_creds), NULL, 0},
+    {REC_FILE, sizeof(struct rec_file), NULL, 0},
+    {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
+    {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
+    {REC_PIPE_DATA, 0, NULL, 100},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -999,7 +1003,9 @@ static void write_show_dir(int dirfd)
 	struct rec_inventory inv = {.arch = IMG_ARCH_X86_64, .root_pid = PID, .nr_tasks = 1};
 	struct rec_vma vma = {.start = 0x400000, .end = 0x401000, .kind = VMA_FILE_PRIVATE};
 	struct rec_page_run run = {.vaddr = 0x7f0000000000, .nr_pages = 1};
-	struct rec_fd fd = {.fd = 3, .kind = FD_REGULAR, .shared_with = -1, .inherit_fd = -1};
+	struct rec_fd fd = {.fd = 3, .file_id = 1};
+	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
+	struct rec_path_file path_file = {.size = 10};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
@@ -1030,7 +1036,12 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(write(img.fd, page, sizeof(page)), sizeof(page));
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_FILES, PID, &img), 0);
-	assert_int_equal(img_write_str(&img, REC_FD, &fd, sizeof(fd), "a\"b\\c\nd\x01\xff\xc3\xa9"),
+	assert_int_equal(img_write(&img, REC_FD, &fd, sizeof(fd)), 0);
+	assert_int_equal(img_close(&img), 0);
+	assert_int_equal(img_create(dirfd, IMG_KIND_FILES_ALL, 0, &img), 0);
+	assert_int_equal(img_write(&img, REC_FILE, &file, sizeof(file)), 0);
+	assert_int_equal(img_write_str(&img, REC_PATH_FILE, &path_file, sizeof(path_file),
+				       "a\"b\\c\nd\x01\xff\xc3\xa9"),
 			 0);
 	assert_int_equal(img_close(&img), 0);
 	put_file(dirfd, "notes.txt", "not an image", 12);
@@ -1076,8 +1087,11 @@ static void test_show(void **state)
 	    "\"file\": \"core-7.img\"",
 	    "\"type\": \"regs_x86_64\"",
 	    "\"type\": \"xsave\", \"data\": \"",
-	    "{\"type\": \"fd\", \"fd\": 3, \"kind\": 1,",
-	    "\"shared_with\": -1, \"inherit_fd\": -1, \"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "{\"type\": \"fd\", \"fd\": 3, \"fd_flags\": 0, \"file_id\": 1}",
+	    "{\"file\": \"files.img\", \"kind\": \"files\"",
+	    "{\"type\": \"file\", \"id\": 1, \"kind\": 1,",
+	    "{\"type\": \"path_file\", \"size\": 10,",
+	    "\"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
