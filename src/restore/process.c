@@ -33,6 +33,21 @@ static int restore_session(const struct rec_process *p)
 	return 0;
 }
 
+/*
+ * --shell-job, cryo being the foreground job of its terminal: the root's group, which a shell
+ * made a job of its own, becomes the foreground one in cryo's place, or reading its terminal
+ * would stop it (SIGTTIN). Still in cryo's session, with SIGTTOU blocked, it may.
+ */
+static int take_terminal(const struct restore_tree *tree, const struct rec_process *p)
+{
+	if (tree->tty_fd < 0 || p->pgid != p->pid || p->sid == p->pid)
+		return 0;
+	if (tcsetpgrp(tree->tty_fd, p->pid))
+		return pr_perror("cannot make group %u the foreground job of %s", p->pid,
+				 tree->tty);
+	return 0;
+}
+
 /* A zombie is created, and dies again the way it did: its parent will reap that. */
 static void __attribute__((noreturn)) die_again(const struct rec_process *p)
 {
@@ -193,6 +208,8 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	ret = wait_traced(tree, idx);
 	if (!ret)
 		ret = restore_session(&p->rec);
+	if (!ret && idx == 0)
+		ret = take_terminal(tree, &p->rec);
 	if (!ret)
 		ret = rebuild_fd_table(tree, ti);
 	if (!ret)
