@@ -47,6 +47,24 @@ static void join_zombie_group(const struct rec_process *p)
 			getpgid(0));
 }
 
+/*
+ * --shell-job, cryo being the foreground job of its terminal: the root's group, which a shell
+ * made a job of its own, becomes the foreground one in cryo's place, or reading its terminal
+ * would stop it (SIGTTIN). Still in cryo's session, with SIGTTOU blocked, it may; and before
+ * its descriptor table is rebuilt, while it still has cryo's terminal.
+ */
+static int take_terminal(const struct restore_tree *tree, const struct rec_process *p)
+{
+	if (tree->tty_fd < 0 || p->pgid != p->pid || p->sid == p->pid)
+		return 0;
+	if (setpgid(0, 0))
+		return pr_perror("cannot make %u a process group leader", p->pid);
+	if (tcsetpgrp(tree->tty_fd, p->pid))
+		return pr_perror("cannot make group %u the foreground job of %s", p->pid,
+				 tree->tty);
+	return 0;
+}
+
 /* A zombie is created, and dies again the way it did: its parent will reap that. */
 static void __attribute__((noreturn)) die_again(const struct rec_process *p)
 {
@@ -265,6 +283,8 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	int ret;
 
 	ret = wait_traced(tree, idx);
+	if (!ret && idx == 0)
+		ret = take_terminal(tree, &p->rec);
 	if (!ret)
 		ret = rebuild_fd_table(tree, ti);
 	if (!ret)

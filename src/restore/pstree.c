@@ -125,6 +125,7 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 
 	memset(tree, 0, sizeof(*tree));
 	tree->sync[0] = tree->sync[1] = tree->report[0] = tree->report[1] = -1;
+	tree->tty_fd = -1;
 	tree->dirfd = dirfd;
 	ret = read_pstree(dirfd, root, nr_tasks, tree);
 	for (i = 0; !ret && i < tree->nr; i++)

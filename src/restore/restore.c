@@ -204,6 +204,24 @@ static int wait_restored(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * --shell-job: once the job is over, its terminal goes back to cryo's group, as a shell takes it
+ * back from a job that ended (see take_terminal). cryo is in the background: SIGTTOU is blocked.
+ */
+static void give_terminal_back(const struct restore_tree *tree)
+{
+	sigset_t ttou, old;
+
+	if (tree->tty_fd < 0)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	if (tcsetpgrp(tree->tty_fd, getpgrp()))
+		pr_warn("cannot take %s back from the job: %s", tree->tty, strerror(errno));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* The root is cloned with every signal blocked: the processes unblock what they had. */
 static pid_t create_root(struct restore_tree *tree)
 {
@@ -249,20 +267,34 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 		ret = finish_restore(tree);
 	if (!ret && opts->pidfile)
 		ret = write_pidfile(opts->pidfile, root);
-	if (ret)
-		return kill_tree(tree);
+	if (ret) {
+		ret = kill_tree(tree);
+		give_terminal_back(tree);
+		return ret;
+	}
 	pr_info("process %d restored, with %zu processes in its tree", root, tree->nr);
-	return opts->detach ? 0 : wait_restored(root);
+	if (opts->detach)
+		return 0;
+	ret = wait_restored(root);
+	give_terminal_back(tree);
+	return ret;
 }
 
-/* --shell-job: the terminal cryo runs on, which the tree's terminal descriptors become. */
-static int find_terminal(char *tty, size_t size)
+/*
+ * --shell-job: the terminal cryo runs on, which the tree's terminal descriptors become; if the
+ * shell made cryo its foreground job, the restored job takes that place (see take_terminal).
+ */
+static int find_terminal(struct restore_tree *tree)
 {
 	int fd;
 
-	for (fd = 0; fd <= 2; fd++)
-		if (isatty(fd) && !ttyname_r(fd, tty, size))
-			return 0;
+	for (fd = 0; fd <= 2; fd++) {
+		if (!isatty(fd) || ttyname_r(fd, tree->tty, sizeof(tree->tty)))
+			continue;
+		if (tcgetpgrp(fd) == getpgrp())
+			tree->tty_fd = fd;
+		return 0;
+	}
 	pr_err("--shell-job: cryo does not run on a terminal");
 	return -ENOTTY;
 }
@@ -288,7 +320,7 @@ int cryo_restore(const struct restore_opts *opts)
 		return ret;
 	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);
 	if (!ret && opts->shell_job)
-		ret = find_terminal(tree.tty, sizeof(tree.tty));
+		ret = find_terminal(&tree);
 	if (!ret) {
 		restart_syscalls(&tree);
 		ret = run_restore(opts, &tree);

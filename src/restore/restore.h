@@ -74,6 +74,7 @@ struct restore_tree {
 	int dirfd;     /* the images, where each process opens its pages */
 	int sync[2];   /* cryo to the root: "you are traced, go on" */
 	char tty[64];  /* with --shell-job: cryo's terminal, for the tree's terminal descriptors */
+	int tty_fd;    /* and, when cryo is its foreground job, cryo's descriptor on it; or -1 */
 	struct file_pool files; /* every open file description, created before the tree */
 	int report[2]; /* each live process to cryo: where its bootstrap region is */
 	int detach;    /* cryo leaves: the root's parent dies when the restore is done */

@@ -53,9 +53,19 @@ show_files() {
 	echo "----"
 }
 
+# at_exit FUNCTION: call FUNCTION when the driver exits, pass or fail, before the marked
+# processes are killed (for what the mark does not reach, or must be ended its own way).
+exit_hooks=()
+at_exit() {
+	exit_hooks+=("$1")
+}
+
 cleanup() {
-	local status=$? pids
+	local status=$? pids hook
 	trap - EXIT
+	for hook in "${exit_hooks[@]}"; do
+		"$hook" || true
+	done
 	pids=$(marked_pids)
 	if [[ -n $pids ]]; then
 		# shellcheck disable=SC2086

@@ -1,6 +1,6 @@
 #!/bin/bash
-# real-programs.sh sleep|python|python-threads|bash: checkpoint and restore unmodified Debian
-# programs.
+# real-programs.sh sleep|python|python-threads|bash|java|java-leave-running: checkpoint and
+# restore unmodified Debian programs.
 #
 #   sleep   a `sleep 1000` lives on after restore, same pid and command line, and dies of
 #           SIGTERM; a `sleep 3` dumped after 1 s ends by itself after restore, status 0
@@ -12,11 +12,19 @@
 #           their TIDs, and the main thread queued more items after the restore
 #   bash    /bin/bash counting in a busy loop of builtins only: after restore the count goes on
 #           from where it was (not from 0) and stays consistent with a running sum
+#   java    openjdk-17's java running 8 worker threads that count, each in a local variable,
+#           all in an AtomicLong, and each and all under a lock: after restore and go, every
+#           worker still counts on, with its TID, the four kinds of count agree exactly, and the
+#           total went past the one at the dump. The JVM's perf data (/tmp/hsperfdata_USER/PID,
+#           a MAP_SHARED file mapping that jstat reads) is still shared with the file after
+#           restore: the JVM keeps updating the file.
+#   java-leave-running
+#           the same JVM dumped with -R runs on untouched, counting, and passes at go
 #
 # With CRYO_SKIP=1 there is no dump nor restore.
 source "$(dirname "$0")/lib.sh"
 
-(($# == 1)) || fail "usage: $0 sleep|python|python-threads|bash"
+(($# == 1)) || fail "usage: $0 sleep|python|python-threads|bash|java|java-leave-running"
 go=$tmp/go
 out=$tmp/program.out
 
@@ -82,14 +90,16 @@ EOF
 	wait_result "$pid" "$out"
 }
 
-# Dump the counting program $pid (it dies), restore it, let it finish: its final count
-# must go past the one it had written at the dump. Sets at_dump and final.
+# dump_restore_counting [CHECK]: dump the counting program $pid (it dies), restore it, run
+# CHECK if given, let it finish: its final count must go past the one it had written at the
+# dump. Sets at_dump and final.
 dump_restore_counting() {
 	sleep 0.5
 	cryo_dump "$pid" "$tmp/img"
 	wait_dumped_gone "$pid"
 	at_dump=$(cat "$tmp/counter")
 	cryo_restore_detached "$tmp/img" "$pid"
+	"${@:-true}"
 	sleep 0.5
 	touch "$go"
 	wait_result "$pid" "$out"
@@ -190,10 +200,178 @@ EOF
 	log "counted from $at_dump at the dump to $final"
 }
 
+# Compile and start the Java counting program: 8 workers, then READY and its total in
+# $tmp/counter every 50 ms until go; then the checks, its total ("count N") and PASS.
+start_java_counters() {
+	cat >"$tmp/Counters.java" <<'EOF'
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/*
+ * Files through java.io only: java.nio's file channels (Files.readString, Files.writeString...)
+ * make the JVM keep a unix socket (sun.nio.ch's pre-close descriptor), which cryo cannot dump yet.
+ */
+public class Counters {
+    static final int WORKERS = 8;
+    static final AtomicLong total = new AtomicLong();
+    static final Object lock = new Object();
+    static final long[] own = new long[WORKERS]; // under lock
+    static long lockedTotal;                     // under lock
+    static final long[] kept = new long[WORKERS];
+    static volatile boolean stop;
+
+    static void work(int n) {
+        long mine = 0; // in a register or on this thread's stack until the end
+        while (!stop) {
+            mine++;
+            total.incrementAndGet();
+            synchronized (lock) {
+                own[n]++;
+                lockedTotal++;
+            }
+        }
+        kept[n] = mine;
+    }
+
+    static long[] ownCounts() {
+        synchronized (lock) {
+            return own.clone();
+        }
+    }
+
+    static long sum(long[] a) {
+        long s = 0;
+        for (long x : a)
+            s += x;
+        return s;
+    }
+
+    /* Each worker's native thread id, by its name as /proc shows it. */
+    static Map<String, String> workerTids() throws Exception {
+        Map<String, String> tids = new TreeMap<>();
+        for (String tid : new File("/proc/self/task").list()) {
+            try (var comm = new FileInputStream("/proc/self/task/" + tid + "/comm")) {
+                String name = new String(comm.readAllBytes()).trim();
+                if (name.startsWith("worker-"))
+                    tids.put(name, tid);
+            }
+        }
+        return tids;
+    }
+
+    /* The total for the driver, whole or not at all. */
+    static void writeCounter(File counter, File next) throws Exception {
+        try (var w = new FileWriter(next)) {
+            w.write(total.get() + "\n");
+        }
+        if (!next.renameTo(counter))
+            throw new Exception("cannot rename " + next + " to " + counter);
+    }
+
+    public static void main(String[] args) throws Exception {
+        File go = new File(args[0]), counter = new File(args[1]), next = new File(args[1] + ".new");
+        List<Thread> workers = new ArrayList<>();
+        for (int n = 0; n < WORKERS; n++) {
+            final int k = n;
+            workers.add(new Thread(() -> work(k), "worker-" + n));
+            workers.get(n).start();
+        }
+        Map<String, String> tidsBefore;
+        while ((tidsBefore = workerTids()).size() < WORKERS)
+            Thread.sleep(10); // a thread takes its name once it runs
+        System.out.println("READY");
+        for (long tick = 1; !go.exists(); tick++) {
+            Thread.sleep(50);
+            writeCounter(counter, next);
+            if (tick % 10 == 0)
+                System.out.println("progress " + total.get());
+        }
+        List<String> failed = new ArrayList<>();
+        long[] atGo = ownCounts();
+        Thread.sleep(200);
+        long[] later = ownCounts();
+        for (int n = 0; n < WORKERS; n++)
+            if (later[n] <= atGo[n])
+                failed.add("worker " + n + " stopped counting at " + atGo[n]);
+        Map<String, String> tidsAfter = workerTids();
+        if (!tidsAfter.equals(tidsBefore))
+            failed.add("worker thread ids " + tidsAfter + ", before " + tidsBefore);
+        stop = true;
+        for (Thread t : workers)
+            t.join();
+        System.out.println("count " + total.get());
+        if (total.get() != lockedTotal || lockedTotal != sum(own) || sum(own) != sum(kept))
+            failed.add("totals disagree: atomic " + total.get() + ", locked " + lockedTotal
+                       + ", sum of the workers' " + sum(own) + ", of their own " + sum(kept));
+        for (int n = 0; n < WORKERS; n++)
+            if (own[n] != kept[n])
+                failed.add("worker " + n + " counted " + kept[n] + ", " + own[n] + " under lock");
+        for (String f : failed)
+            System.out.println("FAIL: " + f);
+        if (failed.isEmpty())
+            System.out.println("PASS");
+        System.exit(failed.isEmpty() ? 0 : 1);
+    }
+}
+EOF
+	javac -d "$tmp" "$tmp/Counters.java"
+	start "$out" /usr/bin/java -cp "$tmp" Counters "$go" "$tmp/counter"
+	wait_ready "$pid" "$out"
+	wait_until 30 "the first count" test -s "$tmp/counter"
+	check_perf_data
+}
+
+file_changed() {
+	[[ $(cksum <"$1") != "$2" ]]
+}
+
+# The JVM of $pid maps its perf data file shared, and its sampler thread keeps writing to it.
+check_perf_data() {
+	local file sum
+	file=/tmp/hsperfdata_$(id -un)/$pid
+	grep -qE "^[0-9a-f-]+ rw-s .* $file\$" "/proc/$pid/maps" ||
+		fail "java $pid does not map $file shared"
+	sum=$(cksum <"$file")
+	wait_until 10 "java $pid to update $file" file_changed "$file" "$sum"
+}
+
+counted_past() {
+	(($(cat "$tmp/counter") > $1))
+}
+
+test_java() {
+	local at_dump final
+	start_java_counters
+	dump_restore_counting check_perf_data
+	log "counted from $at_dump at the dump to $final"
+}
+
+test_java_leave_running() {
+	local at_dump
+	start_java_counters
+	cryo_dump "$pid" "$tmp/img" -R
+	untouched "$pid" || fail "java $pid is not running untouched after dump -R"
+	at_dump=$(cat "$tmp/counter")
+	wait_until 30 "java $pid to count past $at_dump" counted_past "$at_dump"
+	check_perf_data
+	touch "$go"
+	wait_child "$job"
+	((child_status == 0)) || fail "java exit status $child_status, want 0"
+	wait_result "$pid" "$out"
+}
+
 case $1 in
 sleep) test_sleep ;;
 python) test_python ;;
 python-threads) test_python_threads ;;
 bash) test_bash ;;
+java) test_java ;;
+java-leave-running) test_java_leave_running ;;
 *) fail "unknown program $1" ;;
 esac
