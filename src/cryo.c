@@ -19,6 +19,7 @@
 enum long_only_opts {
 	OPT_PIDFILE = 256,
 	OPT_SHELL_JOB,
+	OPT_DISPLAY_STATS,
 };
 
 struct cli {
@@ -27,15 +28,15 @@ struct cli {
 	const char *log_file;
 	const char *pidfile;
 	pid_t pid;
-	int leave_running, leave_stopped, detach, shell_job;
+	int leave_running, leave_stopped, detach, shell_job, display_stats;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [-o LOG] [-v[N]]\n"
+	"            [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [-o LOG] [-v[N]]\n"
+	"            [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -50,8 +51,13 @@ static const char usage_text[] =
 	"      --pidfile FILE         write the restored PID to FILE\n"
 	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
 	"                             terminal descriptors are cryo's terminal\n"
+	"      --display-stats        at the end, the time of each phase and the page counts\n"
+	"                             on stdout\n"
 	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
-	"  -v[N], --verbosity[=N]     more messages: -v4 is everything\n";
+	"  -v[N], --verbosity[=N]     more messages: -v4 is everything\n"
+	"\n"
+	"When stderr is a terminal, a dump or restore whose pages take more than a second\n"
+	"shows \"pages DONE / TOTAL\" there while it runs.\n";
 
 static const struct option long_opts[] = {
 	{"tree", required_argument, NULL, 't'},
@@ -61,6 +67,7 @@ static const struct option long_opts[] = {
 	{"restore-detached", no_argument, NULL, 'd'},
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
+	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
 	{"log-file", required_argument, NULL, 'o'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -124,6 +131,9 @@ static int parse_option(struct cli *cli, int opt)
 	case 'j':
 	case OPT_SHELL_JOB:
 		cli->shell_job = 1;
+		return 0;
+	case OPT_DISPLAY_STATS:
+		cli->display_stats = 1;
 		return 0;
 	case 'o':
 		cli->log_file = optarg;
@@ -212,6 +222,7 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.dirfd = dirfd,
 		.leave_running = cli->leave_running,
 		.leave_stopped = cli->leave_stopped,
+		.display_stats = cli->display_stats,
 	};
 
 	if (!cli->pid)
@@ -233,6 +244,7 @@ static int run_restore(const struct cli *cli, int dirfd)
 		.detach = cli->detach,
 		.shell_job = cli->shell_job,
 		.pidfile = cli->pidfile,
+		.display_stats = cli->display_stats,
 	};
 	int ret = cryo_restore(&opts);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progress.h"
 
 static int current_level = LOG_WARN;
 static int log_fd = STDERR_FILENO;
@@ -56,6 +57,9 @@ void log_msg(int level, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
+	/* Not appended to the progress line: it is drawn again under the message. */
+	if (log_fd == err_fd || level == LOG_ERROR)
+		progress_hide();
 	/* Best effort: a log that cannot be written must not change cryo's outcome. */
 	if (write(log_fd, line, n) < 0)
 		return;

@@ -14,6 +14,8 @@
 
 #include "arch.h"
 #include "common/log.h"
+#include "common/progress.h"
+#include "common/stats.h"
 #include "dump/dump.h"
 #include "dump/files.h"
 #include "dump/vma.h"
@@ -189,6 +191,18 @@ static int dump_process(struct dump_task *t, struct file_table *files)
 	return ret;
 }
 
+/* The progress line counts to every page the scan will look at, in every process. */
+static int begin_progress(const struct dump_tree *tree)
+{
+	uint64_t total = 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < tree->nr_procs && !ret; i++)
+		ret = pages_to_scan(&tree->procs[i], &total);
+	return ret ? ret : progress_begin(total);
+}
+
 static int dump_tree(int dirfd, struct dump_tree *tree)
 {
 	struct file_table files = {0};
@@ -199,6 +213,8 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 		ret = collect_proc(&tree->procs[i]);
 	if (!ret)
 		ret = refuse_shared_anon(tree);
+	if (!ret)
+		ret = begin_progress(tree);
 	if (!ret)
 		ret = files_begin(&files, dirfd);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
@@ -217,23 +233,32 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 int cryo_dump(const struct dump_opts *opts)
 {
 	struct dump_tree tree;
+	uint64_t freeze;
 	int ret, how;
 
-	ret = check_target(opts->pid);
+	ret = stats_init();
+	if (!ret)
+		ret = check_target(opts->pid);
 	if (ret)
 		return ret;
 	unlinkat(opts->dirfd, "inventory.img", 0);
+	freeze = stats_now();
 	ret = seize_tree(opts->pid, opts->dirfd, &tree);
+	stats_add_time(STATS_FREEZE, freeze);
 	if (ret)
 		return ret;
 	ret = dump_tree(opts->dirfd, &tree);
+	progress_end();
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED
 					 : RELEASE_KILL;
 	if (release_tree(&tree, how) && !ret)
 		ret = -EIO;
+	stats_add_time(STATS_FROZEN, freeze);
 	if (!ret)
 		pr_info("dump of %d done (%zu processes)", opts->pid, tree.nr_recs);
 	free_dump_tree(&tree);
+	if (!ret && opts->display_stats)
+		stats_print_dump(STDOUT_FILENO);
 	return ret;
 }

@@ -17,6 +17,7 @@ struct dump_opts {
 	int dirfd;
 	int leave_running;
 	int leave_stopped;
+	int display_stats; /* times and page counts on stdout at the end */
 };
 
 /* What the kernel keeps per thread. */
@@ -79,6 +80,8 @@ int dump_proc_link(struct img *img, pid_t pid, uint32_t kind, const char *what);
 int dump_threads(struct dump_task *t);
 int dump_mm(struct dump_task *t);
 int dump_pages(struct dump_task *t);
+/* pages.c: how many pages dump_pages() will scan (what the progress line counts to). */
+int pages_to_scan(const struct dump_task *t, uint64_t *nr);
 struct file_table;
 int dump_files(struct dump_task *t, struct file_table *files);
 

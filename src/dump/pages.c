@@ -6,6 +6,9 @@
  * shared zero page, and in a private file mapping only the pages the task changed (a page still
  * the file's is found in the file at restore). process_vm_readv copies many runs in one call into
  * a large buffer, written to pages-PID.img in one write.
+ *
+ * The statistics count the pages scanned, written and skipped (scanned = written + skipped) and
+ * time the scan and the copies as the memory phase, the writes as the write phase.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,8 @@
 
 #include "common/kernel-compat.h"
 #include "common/log.h"
+#include "common/progress.h"
+#include "common/stats.h"
 #include "common/util.h"
 #include "dump/dump.h"
 #include "dump/vma.h"
@@ -43,6 +48,12 @@ struct page_dump {
 	uint64_t pages_stored;
 };
 
+/* Pages written or skipped are done with, of all the pages the scan will look at. */
+static void show_progress(void)
+{
+	progress_update(stats_get(STATS_PAGES_WRITTEN) + stats_get(STATS_PAGES_SKIPPED));
+}
+
 static int record_run(struct page_dump *d, uint64_t vaddr, size_t len)
 {
 	struct rec_page_run rec = {
@@ -53,36 +64,54 @@ static int record_run(struct page_dump *d, uint64_t vaddr, size_t len)
 
 	d->offset += len;
 	d->pages_stored += rec.nr_pages;
+	stats_count(STATS_PAGES_WRITTEN, rec.nr_pages);
 	return img_write(&d->pagemap, REC_PAGE_RUN, &rec, sizeof(rec));
+}
+
+static int write_pages(struct page_dump *d, size_t len)
+{
+	uint64_t t0 = stats_now();
+	int ret = write_all(d->pages.fd, d->buf, len);
+
+	stats_add_time(STATS_WRITE, t0);
+	if (ret)
+		pr_err("cannot write pages-%d.img: %s", d->pid, strerror(-ret));
+	return ret;
+}
+
+static int read_batch(struct page_dump *d)
+{
+	struct page_batch *b = &d->batch;
+	struct iovec local = {.iov_base = d->buf, .iov_len = b->bytes};
+	uint64_t t0 = stats_now();
+	ssize_t n = process_vm_readv(d->pid, &local, 1, b->iov, b->nr, 0);
+
+	stats_add_time(STATS_MEMORY, t0);
+	if (n == (ssize_t)b->bytes)
+		return 0;
+	if (n < 0 && errno == ESRCH)
+		pr_err("process %d exited during the dump", d->pid);
+	else
+		pr_err("cannot read the memory of %d: %s", d->pid,
+		       n < 0 ? strerror(errno) : "short read");
+	return n < 0 ? -errno : -EIO;
 }
 
 static int flush_batch(struct page_dump *d)
 {
 	struct page_batch *b = &d->batch;
-	struct iovec local = {.iov_base = d->buf, .iov_len = b->bytes};
-	ssize_t n;
 	int i, ret;
 
 	if (!b->nr)
 		return 0;
-	n = process_vm_readv(d->pid, &local, 1, b->iov, b->nr, 0);
-	if (n != (ssize_t)b->bytes) {
-		if (n < 0 && errno == ESRCH)
-			pr_err("process %d exited during the dump", d->pid);
-		else
-			pr_err("cannot read the memory of %d: %s", d->pid,
-			       n < 0 ? strerror(errno) : "short read");
-		return n < 0 ? -errno : -EIO;
-	}
-	ret = write_all(d->pages.fd, d->buf, b->bytes);
-	if (ret) {
-		pr_err("cannot write pages-%d.img: %s", d->pid, strerror(-ret));
-		return ret;
-	}
+	ret = read_batch(d);
+	if (!ret)
+		ret = write_pages(d, b->bytes);
 	for (i = 0; i < b->nr && !ret; i++)
 		ret = record_run(d, (uint64_t)b->iov[i].iov_base, b->iov[i].iov_len);
 	b->nr = 0;
 	b->bytes = 0;
+	show_progress();
 	return ret;
 }
 
@@ -93,17 +122,20 @@ static int copy_unreadable(struct page_dump *d, uint64_t start, uint64_t end)
 
 	while (!ret && start < end) {
 		size_t len = end - start < COPY_BUF_SIZE ? end - start : COPY_BUF_SIZE;
+		uint64_t t0 = stats_now();
 
 		ret = pread_all(d->mem_fd, d->buf, len, start);
+		stats_add_time(STATS_MEMORY, t0);
 		if (ret) {
 			pr_err("cannot read %lx of %d: %s", (unsigned long)start, d->pid,
 			       strerror(-ret));
 			return ret;
 		}
-		ret = write_all(d->pages.fd, d->buf, len);
+		ret = write_pages(d, len);
 		if (!ret)
 			ret = record_run(d, start, len);
 		start += len;
+		show_progress();
 	}
 	return ret;
 }
@@ -141,6 +173,19 @@ static void scan_masks(uint32_t kind, struct pm_scan_arg *arg)
 	}
 }
 
+/* What one PAGEMAP_SCAN walked over: the pages it did not return are skipped. */
+static void count_scanned(const struct pm_scan_arg *arg, const struct page_region *regions, long n)
+{
+	uint64_t walked = (arg->walk_end - arg->start) / IMG_PAGE_SIZE, found = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		found += (regions[i].end - regions[i].start) / IMG_PAGE_SIZE;
+	stats_count(STATS_PAGES_SCANNED, walked);
+	stats_count(STATS_PAGES_SKIPPED, walked - found);
+	show_progress();
+}
+
 static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_t kind)
 {
 	struct page_region regions[SCAN_REGIONS];
@@ -155,11 +200,14 @@ static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_
 
 	scan_masks(kind, &arg);
 	while (!ret && arg.start < arg.end) {
+		uint64_t t0 = stats_now();
 		long i, n = ioctl(d->pagemap_fd, PAGEMAP_SCAN, &arg);
 
+		stats_add_time(STATS_MEMORY, t0);
 		if (n < 0)
 			return pr_perror("PAGEMAP_SCAN of %d at %lx", d->pid,
 					 (unsigned long)arg.start);
+		count_scanned(&arg, regions, n);
 		for (i = 0; i < n && !ret; i++)
 			ret = v->prot & PROT_READ
 				      ? add_run(d, regions[i].start, regions[i].end)
@@ -169,9 +217,33 @@ static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_
 	return ret;
 }
 
-static int stores_pages(uint32_t kind)
+/* 1 if the pages of the VMA are scanned (and *kind set), 0 if not, or an error. */
+static int is_scanned(const struct proc_vma *v, pid_t pid, uint32_t *kind)
 {
-	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
+	int ret = vma_kind(v, pid, kind);
+
+	if (ret == VMA_SKIP)
+		return 0;
+	if (ret)
+		return ret;
+	return *kind == VMA_ANON_PRIVATE || *kind == VMA_ANON_SHARED || *kind == VMA_FILE_PRIVATE;
+}
+
+int pages_to_scan(const struct dump_task *t, uint64_t *nr)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_vmas; i++) {
+		const struct proc_vma *v = &t->vmas[i];
+		uint32_t kind;
+		int ret = is_scanned(v, t->pid, &kind);
+
+		if (ret < 0)
+			return ret;
+		if (ret)
+			*nr += (v->end - v->start) / IMG_PAGE_SIZE;
+	}
+	return 0;
 }
 
 static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
@@ -182,12 +254,8 @@ static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
 	for (i = 0; i < t->nr_vmas && !ret; i++) {
 		uint32_t kind;
 
-		ret = vma_kind(&t->vmas[i], t->pid, &kind);
-		if (ret == VMA_SKIP) {
-			ret = 0;
-			continue;
-		}
-		if (!ret && stores_pages(kind))
+		ret = is_scanned(&t->vmas[i], t->pid, &kind);
+		if (ret > 0)
 			ret = dump_vma_pages(d, &t->vmas[i], kind);
 	}
 	return ret ? ret : flush_batch(d);

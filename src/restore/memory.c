@@ -16,6 +16,8 @@
 
 #include "arch.h"
 #include "common/log.h"
+#include "common/progress.h"
+#include "common/stats.h"
 #include "common/util.h"
 #include "dump/proc_parse.h"
 #include "restore/restore.h"
@@ -206,6 +208,8 @@ static int fill_run(const struct task_image *ti, const struct rec_page_run *r, u
 		       strerror(-ret));
 		return ret;
 	}
+	stats_count(STATS_PAGES_RESTORED, r->nr_pages);
+	progress_update(stats_get(STATS_PAGES_RESTORED));
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "arch.h"
 #include "common/log.h"
+#include "common/stats.h"
 #include "common/util.h"
 #include "restore/restore.h"
 #include "restorer-blob.h"
@@ -297,10 +298,12 @@ void restore_process(struct restore_tree *tree, size_t idx)
 		ret = leave_cryo(tree, ti);
 	if (ret)
 		_exit(1);
+	stats_phase_end(STATS_FORK);
 	args = (struct restorer_args *)p->bs.args;
 	ret = restore_task_settings(ti);
 	if (!ret)
 		ret = premap_memory(ti, &p->bs, args);
+	stats_phase_end(STATS_MEMORY);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
 	if (ret)

@@ -20,6 +20,8 @@
 
 #include "arch.h"
 #include "common/log.h"
+#include "common/progress.h"
+#include "common/stats.h"
 #include "common/util.h"
 #include "dump/proc_parse.h"
 #include "restore/restore.h"
@@ -237,12 +239,26 @@ static pid_t create_root(struct restore_tree *tree)
 	return root;
 }
 
+/* What the progress line counts to: the pages of every process. */
+static uint64_t pages_to_restore(const struct restore_tree *tree)
+{
+	uint64_t nr = 0;
+	size_t i, j;
+
+	for (i = 0; i < tree->nr; i++)
+		for (j = 0; !tree->procs[i].rec.zombie && j < tree->procs[i].ti.nr_runs; j++)
+			nr += tree->procs[i].ti.runs[j].nr_pages;
+	return nr;
+}
+
 static int run_restore(const struct restore_opts *opts, struct restore_tree *tree)
 {
 	pid_t root;
 	int ret;
 
 	ret = wait_pids_free(tree);
+	if (!ret)
+		ret = progress_begin(pages_to_restore(tree));
 	if (ret)
 		return ret;
 	tree->detach = opts->detach;
@@ -251,6 +267,7 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	ret = open_files(tree);
 	if (ret)
 		return ret;
+	stats_phase_end(STATS_LOAD);
 	root = create_root(tree);
 	close_file_pool(&tree->files);
 	close(tree->sync[0]);
@@ -265,6 +282,8 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 		ret = read_reports(tree);
 	if (!ret)
 		ret = finish_restore(tree);
+	stats_phase_end(STATS_FINISH);
+	progress_end();
 	if (!ret && opts->pidfile)
 		ret = write_pidfile(opts->pidfile, root);
 	if (ret) {
@@ -273,6 +292,8 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 		return ret;
 	}
 	pr_info("process %d restored, with %zu processes in its tree", root, tree->nr);
+	if (opts->display_stats)
+		stats_print_restore(STDOUT_FILENO);
 	if (opts->detach)
 		return 0;
 	ret = wait_restored(root);
@@ -315,7 +336,9 @@ int cryo_restore(const struct restore_opts *opts)
 	struct restore_tree tree;
 	int ret;
 
-	ret = load_inventory(opts->dirfd, &inv);
+	ret = stats_init();
+	if (!ret)
+		ret = load_inventory(opts->dirfd, &inv);
 	if (ret)
 		return ret;
 	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);

@@ -16,6 +16,7 @@ struct restore_opts {
 	int detach;
 	int shell_job; /* terminal descriptors become cryo's terminal */
 	const char *pidfile;
+	int display_stats; /* times and page counts on stdout once the tree runs */
 };
 
 int cryo_restore(const struct restore_opts *opts);
