@@ -11,6 +11,7 @@
 #include "parasite/blob.h"
 
 struct arch_regs;
+struct img;
 
 struct dump_opts {
 	pid_t pid;
@@ -69,8 +70,10 @@ void free_dump_tree(struct dump_tree *tree);
 int parasite_collect(struct dump_task *t);
 
 /* sigqueue.c: the pending signals of a thread (shared: of its process) into img. */
-struct img;
 int dump_sigqueue(struct img *img, pid_t tid, int shared);
+
+/* sched.c: how the scheduler treats a thread, read from outside. */
+int dump_sched(struct img *img, pid_t tid);
 
 /* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);

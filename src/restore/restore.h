@@ -61,6 +61,9 @@ int fds_above_task(const struct task_image *ti);
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd);
+/* sched.c: a thread's scheduling settings, set from outside. */
+int restore_sched(pid_t tid, const struct rec_sched *s);
+
 /* One process of the tree to restore. */
 struct restore_proc {
 	struct rec_process rec;

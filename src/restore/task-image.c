@@ -172,6 +172,9 @@ static int take_thread_rec(const struct img *img, const struct img_rec *rec, str
 		return once(img, rec, l);
 	case REC_SIGINFO:
 		return take_siginfo(rec, &th->sigq);
+	case REC_SCHED:
+		memcpy(&th->sched, rec->data, sizeof(th->sched));
+		return once(img, rec, l);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -197,7 +200,8 @@ static int load_image(int dirfd, uint32_t kind, int id, take_fn take, struct loa
 
 static int load_threads(int dirfd, struct task_image *ti)
 {
-	const unsigned needed = 1u << REC_THREAD | 1u << REC_SIGSTATE | 1u << REC_RSEQ;
+	const unsigned needed = 1u << REC_THREAD | 1u << REC_SIGSTATE | 1u << REC_RSEQ |
+				1u << REC_SCHED;
 	size_t i;
 	int ret;
 

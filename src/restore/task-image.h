@@ -37,6 +37,7 @@ struct image_thread {
 	struct rec_sigstate sigstate;
 	struct rec_rseq rseq;
 	struct sigqueue sigq; /* its own */
+	struct rec_sched sched;
 };
 
 struct task_image {
