@@ -174,6 +174,8 @@ static int dump_process(struct dump_task *t)
 
 	ret = read_registers(t);
 	if (!ret)
+		ret = collect_seccomp(t);
+	if (!ret)
 		ret = dump_files(t);
 	if (!ret)
 		ret = parasite_collect(t);

@@ -3,7 +3,7 @@
  * thread-TID.img, one per thread: what the kernel keeps per thread. Registers, signal mask and
  * rseq are read through ptrace; the robust futex list with get_robust_list; the alternate stack
  * and the clear_child_tid address by the parasite, run in that thread; the name from /proc;
- * scheduling settings (sched.c) from outside.
+ * scheduling settings (sched.c) and seccomp (seccomp.c) from outside.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +112,8 @@ static int dump_thread(const struct dump_task *t, const struct dump_thread *th)
 		ret = dump_sigqueue(&img, th->tid, 0);
 	if (!ret)
 		ret = dump_sched(&img, th->tid);
+	if (!ret)
+		ret = dump_seccomp_thread(&img, t, th);
 	return img_finish(&img, ret);
 }
 
