@@ -109,12 +109,16 @@ static int take_siginfo(const struct img_rec *rec, struct sigqueue *q)
 }
 
 /* A seccomp filter at the end of chain; the codec checked its program is whole instructions. */
-static int take_filter(const struct img_rec *rec, struct filter_chain *chain)
+static int take_filter(const struct img *img, const struct img_rec *rec, struct filter_chain *chain)
 {
 	const struct rec_seccomp_filter *f = rec->data;
 	uint32_t bytes = rec->len - sizeof(*f);
-	struct image_filter *grown = realloc(chain->filters, (chain->nr + 1) * sizeof(*grown));
+	struct image_filter *grown;
 
+	/* Any other flag would change more than the filter (TSYNC, NEW_LISTENER's descriptor). */
+	if (f->flags & ~SECCOMP_FILTER_FLAG_LOG)
+		return bad(img, "seccomp filter with flags other than LOG");
+	grown = realloc(chain->filters, (chain->nr + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	chain->filters = grown;
@@ -171,7 +175,7 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 	case REC_SIGINFO:
 		return take_siginfo(rec, &ti->sigq);
 	case REC_SECCOMP_FILTER:
-		return take_filter(rec, &ti->filters);
+		return take_filter(img, rec, &ti->filters);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -204,7 +208,7 @@ static int take_thread_rec(const struct img *img, const struct img_rec *rec, str
 		th->seccomp_mode = ((const struct rec_seccomp *)rec->data)->mode;
 		return once(img, rec, l);
 	case REC_SECCOMP_FILTER:
-		return take_filter(rec, &th->filters);
+		return take_filter(img, rec, &th->filters);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
