@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/kcmp.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,11 +129,48 @@ static int has_ptrace_features(void)
 	return ok;
 }
 
+/* A child with a seccomp filter: traced with it suspended, its filter and flags read back. */
+static int has_ptrace_seccomp(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {.len = 1, .filter = &allow};
+	struct __ptrace_seccomp_metadata md = {0};
+	int sync[2], status, ok;
+	pid_t child;
+	char c;
+
+	if (pipe2(sync, O_CLOEXEC))
+		return 0;
+	child = fork();
+	if (child == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ||
+		    write(sync[1], "s", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(sync[1]);
+	ok = child > 0 && read(sync[0], &c, 1) == 1 &&
+	     ptrace(PTRACE_SEIZE, child, NULL, (void *)PTRACE_O_SUSPEND_SECCOMP) == 0 &&
+	     ptrace(PTRACE_INTERRUPT, child, NULL, NULL) == 0 &&
+	     waitpid(child, &status, __WALL) == child &&
+	     ptrace(PTRACE_SECCOMP_GET_FILTER, child, NULL, NULL) == 1 &&
+	     ptrace(PTRACE_SECCOMP_GET_METADATA, child, (void *)sizeof(md), &md) > 0;
+	close(sync[0]);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, __WALL);
+	}
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	int (*probe)(void);
 } features[] = {
 	{"ptrace seize, interrupt, sigmask, rseq query", has_ptrace_features},
+	{"ptrace seccomp suspend, filter and flags query", has_ptrace_seccomp},
 	{"process_vm_readv", has_process_vm_readv},
 	{"pagemap PAGEMAP_SCAN", has_pagemap_scan},
 	{"clone3 with set_tid", has_clone3_set_tid},

@@ -177,6 +177,8 @@ static int dump_process(struct dump_task *t, struct file_table *files)
 
 	ret = read_registers(t);
 	if (!ret)
+		ret = collect_seccomp(t);
+	if (!ret)
 		ret = dump_files(t, files);
 	if (!ret)
 		ret = parasite_collect(t);

@@ -11,6 +11,7 @@
 #include "parasite/blob.h"
 
 struct arch_regs;
+struct img;
 
 struct dump_opts {
 	pid_t pid;
@@ -20,12 +21,27 @@ struct dump_opts {
 	int display_stats; /* times and page counts on stdout at the end */
 };
 
+/* A seccomp filter: its classic BPF program and its flags. */
+struct dump_filter {
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_LOG */
+	uint32_t nr_insns;
+	void *insns; /* struct sock_filter[nr_insns] */
+};
+
+/* A thread's seccomp mode and filters. */
+struct dump_seccomp {
+	uint32_t mode;		     /* SECCOMP_MODE_* */
+	struct dump_filter *filters; /* the oldest first */
+	size_t nr;
+};
+
 /* What the kernel keeps per thread. */
 struct dump_thread {
 	pid_t tid;
 	struct arch_regs *regs;
 	uint64_t blocked; /* signal mask, as PTRACE_GETSIGMASK read it */
 	struct parasite_thread_state state; /* altstack, clear_tid: from the parasite */
+	struct dump_seccomp seccomp;
 };
 
 /* Everything collected about one process before it is written. */
@@ -42,6 +58,7 @@ struct dump_task {
 	size_t nr_threads;
 	struct blob_sigaction sigactions[BLOB_NSIG];
 	struct parasite_misc misc;
+	size_t nr_shared_filters; /* the oldest seccomp filters, which every thread has */
 };
 
 int cryo_dump(const struct dump_opts *opts);
@@ -71,8 +88,20 @@ void free_dump_tree(struct dump_tree *tree);
 int parasite_collect(struct dump_task *t);
 
 /* sigqueue.c: the pending signals of a thread (shared: of its process) into img. */
-struct img;
 int dump_sigqueue(struct img *img, pid_t tid, int shared);
+
+/*
+ * seccomp.c: a seized thread under seccomp is traced with its filters suspended; each thread's
+ * mode and filters, the ones every thread has written once in core-PID.img.
+ */
+int seccomp_suspend(pid_t tid);
+int collect_seccomp(struct dump_task *t);
+int dump_seccomp_shared(struct img *core, const struct dump_task *t);
+int dump_seccomp_thread(struct img *img, const struct dump_task *t, const struct dump_thread *th);
+void free_seccomp(struct dump_seccomp *sc);
+
+/* sched.c: how the scheduler treats a thread, read from outside. */
+int dump_sched(struct img *img, pid_t tid);
 
 /* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);

@@ -210,8 +210,10 @@ void free_dump_tree(struct dump_tree *tree)
 	size_t i, j;
 
 	for (i = 0; i < tree->nr_procs; i++) {
-		for (j = 0; j < tree->procs[i].nr_threads; j++)
+		for (j = 0; j < tree->procs[i].nr_threads; j++) {
 			free(tree->procs[i].threads[j].regs);
+			free_seccomp(&tree->procs[i].threads[j].seccomp);
+		}
 		free(tree->procs[i].threads);
 		free(tree->procs[i].vmas);
 	}

@@ -62,6 +62,8 @@ static int seize_thread(pid_t tid)
 		return ret;
 	}
 	ret = wait_interrupted(tid);
+	if (!ret)
+		ret = seccomp_suspend(tid);
 	if (ret && ret != -ESRCH)
 		ptrace(PTRACE_DETACH, tid, NULL, NULL);
 	return ret;

@@ -140,6 +140,8 @@ int dump_core(struct dump_task *t)
 	if (!ret)
 		ret = write_creds(&img, t);
 	if (!ret)
+		ret = dump_seccomp_shared(&img, t);
+	if (!ret)
 		ret = write_tids(&img, t);
 	if (!ret)
 		ret = write_sigactions(&img, t);

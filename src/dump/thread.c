@@ -2,7 +2,8 @@
 /*
  * thread-TID.img, one per thread: what the kernel keeps per thread. Registers, signal mask and
  * rseq are read through ptrace; the robust futex list with get_robust_list; the alternate stack
- * and the clear_child_tid address by the parasite, run in that thread; the name from /proc.
+ * and the clear_child_tid address by the parasite, run in that thread; the name from /proc;
+ * scheduling settings (sched.c) and seccomp (seccomp.c) from outside.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +114,10 @@ static int dump_thread(const struct dump_task *t, const struct dump_thread *th)
 		ret = write_rseq(&img, th);
 	if (!ret)
 		ret = dump_sigqueue(&img, th->tid, 0);
+	if (!ret)
+		ret = dump_sched(&img, th->tid);
+	if (!ret)
+		ret = dump_seccomp_thread(&img, t, th);
 	return img_finish(&img, ret);
 }
 

@@ -152,6 +152,32 @@ static const struct rec_field creds_fields[] = {
     FIELD(rec_creds, pad, PAD),		END_FIELDS,
 };
 
+static const struct rec_field seccomp_fields[] = {
+    FIELD(rec_seccomp, mode, U32),
+    FIELD(rec_seccomp, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field seccomp_filter_fields[] = {
+    FIELD(rec_seccomp_filter, flags, U32),
+    FIELD(rec_seccomp_filter, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field sched_fields[] = {
+    FIELD(rec_sched, policy, U32),
+    FIELD(rec_sched, priority, U32),
+    FIELD(rec_sched, flags, HEX64),
+    FIELD(rec_sched, nice, I32),
+    FIELD(rec_sched, ioprio, U32),
+    FIELD(rec_sched, runtime, U64),
+    FIELD(rec_sched, deadline, U64),
+    FIELD(rec_sched, period, U64),
+    FIELD(rec_sched, timerslack_ns, U64),
+    FIELD(rec_sched, cpus, HEX64),
+    END_FIELDS,
+};
+
 static const struct rec_field end_fields[] = {
     FIELD(rec_end, nr_records, U32),
     FIELD(rec_end, pad, PAD),
@@ -202,6 +228,8 @@ static const struct rec_field pipe_fields[] = {
 		    sizeof(struct type) + PATH_MAX, TAIL_STR, tail_name, fields                    \
 	}
 
+#define FILTER_FIXED sizeof(struct rec_seccomp_filter)
+
 static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_INVENTORY] = FIXED("inventory", rec_inventory, inventory_fields),
     [REC_TASK] = FIXED("task", rec_task, task_fields),
@@ -231,6 +259,12 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_PATH_FILE] = WITH_PATH("path_file", rec_path_file, "path", path_file_fields),
     [REC_PIPE] = FIXED("pipe", rec_pipe, pipe_fields),
     [REC_PIPE_DATA] = {"pipe_data", 0, 1, REC_PIPE_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_SECCOMP] = FIXED("seccomp", rec_seccomp, seccomp_fields),
+    /* At least one instruction: a filter returns something. */
+    [REC_SECCOMP_FILTER] = {"seccomp_filter", FILTER_FIXED, FILTER_FIXED + REC_BPF_INSN_SIZE,
+			    FILTER_FIXED + REC_BPF_MAX_INSNS * REC_BPF_INSN_SIZE, TAIL_BPF,
+			    "program", seccomp_filter_fields},
+    [REC_SCHED] = FIXED("sched", rec_sched, sched_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -183,28 +183,33 @@ int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len)
 	return refuse_end(img, type) ?: write_record(img, type, payload, len);
 }
 
-int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
-		  const char *str)
+int img_write_tail(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
+		   const void *tail, size_t tail_len)
 {
-	size_t str_size = strlen(str) + 1;
 	uint8_t *dst;
 	int ret;
 
 	if (refuse_end(img, type))
 		return -EINVAL;
-	/* Otherwise the string would be read from the wrong place. */
+	/* Otherwise the tail would be read from the wrong place. */
 	if (fixed_len != rec_fixed_size(type)) {
 		pr_err("%s: record at offset %zu: type %u written with a fixed part of %u bytes, "
 		       "not %u",
 		       img->name, img->pos, type, fixed_len, rec_fixed_size(type));
 		return -EINVAL;
 	}
-	ret = rec_begin(img, type, (size_t)fixed_len + str_size, &dst);
+	ret = rec_begin(img, type, (size_t)fixed_len + tail_len, &dst);
 	if (ret)
 		return ret;
 	memcpy(dst, fixed, fixed_len);
-	memcpy(dst + fixed_len, str, str_size);
-	return rec_commit(img, type, fixed_len + str_size);
+	memcpy(dst + fixed_len, tail, tail_len);
+	return rec_commit(img, type, fixed_len + tail_len);
+}
+
+int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
+		  const char *str)
+{
+	return img_write_tail(img, type, fixed, fixed_len, str, strlen(str) + 1);
 }
 
 int img_close(struct img *img)
@@ -455,6 +460,20 @@ static int check_str_tail(const struct img *img, const struct img_rec *rec, cons
 	return 0;
 }
 
+/* An array tail holds whole elements of elem_size bytes. */
+static int check_array_tail(const struct img *img, const struct img_rec *rec, size_t elem_size,
+			    const char *elem)
+{
+	const struct rec_desc *d = rec_desc(rec->type);
+
+	if ((rec->len - d->fixed) % elem_size) {
+		pr_err("%s: record at offset %zu: %s record holds a partial %s", img->name,
+		       img->pos, d->name, elem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int img_check_record(const struct img *img, const struct img_rec *rec)
 {
 	const struct rec_desc *d = rec_desc(rec->type);
@@ -477,11 +496,10 @@ int img_check_record(const struct img *img, const struct img_rec *rec)
 		return check_str_tail(img, rec, d->name);
 	if (d->tail == TAIL_U64_PAIRS)
 		return check_pairs_tail(img, rec, d->name);
-	if (d->tail == TAIL_U32S && (rec->len - d->fixed) % sizeof(uint32_t)) {
-		pr_err("%s: record at offset %zu: %s record holds a partial number", img->name,
-		       img->pos, d->name);
-		return -EINVAL;
-	}
+	if (d->tail == TAIL_U32S)
+		return check_array_tail(img, rec, sizeof(uint32_t), "number");
+	if (d->tail == TAIL_BPF)
+		return check_array_tail(img, rec, REC_BPF_INSN_SIZE, "instruction");
 	return 0;
 }
 

@@ -54,6 +54,9 @@ int img_name(char *buf, size_t size, uint32_t kind, int pid);
 /* Create (0600, refusing to follow a link) and write the header. */
 int img_create(int dirfd, uint32_t kind, int pid, struct img *img);
 int img_write(struct img *img, uint32_t type, const void *payload, uint32_t len);
+/* Write a fixed struct followed by tail_len bytes of tail. */
+int img_write_tail(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
+		   const void *tail, size_t tail_len);
 /* Write a fixed struct followed by a NUL-terminated string as its tail. */
 int img_write_str(struct img *img, uint32_t type, const void *fixed, uint32_t fixed_len,
 		  const char *str);

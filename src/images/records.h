@@ -56,6 +56,9 @@ enum rec_type {
 	REC_PATH_FILE = 24,
 	REC_PIPE = 25,
 	REC_PIPE_DATA = 26,
+	REC_SECCOMP = 27,
+	REC_SECCOMP_FILTER = 28,
+	REC_SCHED = 29,
 	REC_TYPE_MAX
 };
 
@@ -144,6 +147,41 @@ struct rec_thread {
 	uint64_t robust_list; /* set_robust_list head, 0: none */
 	uint64_t robust_len;
 	char comm[16];
+};
+
+/*
+ * thread-TID.img: the thread's seccomp mode. A thread with filters (mode 2) runs the chain of the
+ * REC_SECCOMP_FILTER records of core-PID.img, which every thread of the process has (installed
+ * once, shared), then the REC_SECCOMP_FILTER records of its own thread image.
+ */
+struct rec_seccomp {
+	uint32_t mode; /* the kernel's SECCOMP_MODE_*: 0 off, 1 strict, 2 filter */
+	uint32_t pad;
+};
+
+/*
+ * REC_SECCOMP_FILTER: one seccomp filter, in install order (the oldest first). The tail is its
+ * classic BPF program, struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k, 8 bytes each.
+ */
+struct rec_seccomp_filter {
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_LOG */
+	uint32_t pad;
+};
+
+#define REC_BPF_INSN_SIZE 8u
+#define REC_BPF_MAX_INSNS 4096u /* BPF_MAXINSNS */
+
+/* thread-TID.img: how the scheduler treats the thread, and its timer slack. */
+struct rec_sched {
+	uint32_t policy;   /* SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5, DEADLINE 6 */
+	uint32_t priority; /* FIFO, RR: 1 to 99; 0 otherwise */
+	uint64_t flags;	   /* SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_RECLAIM, SCHED_FLAG_DL_OVERRUN */
+	int32_t nice;	   /* -20 to 19, kept by FIFO and RR threads too */
+	uint32_t ioprio;   /* (class << 13) | level, as ioprio_get gives it; 0: never set */
+	uint64_t runtime;  /* ns: of DEADLINE; of the others, the time slice (Linux 6.12 on) */
+	uint64_t deadline, period; /* DEADLINE, in nanoseconds */
+	uint64_t timerslack_ns;
+	uint64_t cpus[16]; /* the CPUs it may run on: bit n % 64 of word n / 64 for CPU n */
 };
 
 /* One per catchable signal. */

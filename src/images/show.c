@@ -153,6 +153,24 @@ static void show_pairs(FILE *out, const uint8_t *p, size_t n)
 	fputc(']', out);
 }
 
+/* A BPF program as an array of [code, jt, jf, k]. */
+static void show_bpf(FILE *out, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	fputc('[', out);
+	for (i = 0; i < n / REC_BPF_INSN_SIZE; i++, p += REC_BPF_INSN_SIZE) {
+		uint16_t code;
+		uint32_t k;
+
+		memcpy(&code, p, sizeof(code));
+		memcpy(&k, p + 4, sizeof(k));
+		fprintf(out, "%s[%" PRIu16 ", %u, %u, %" PRIu32 "]", i ? ", " : "", code, p[2],
+			p[3], k);
+	}
+	fputc(']', out);
+}
+
 /* One record, already checked by img_next(), as a JSON object. */
 static void show_record(FILE *out, const struct img_rec *rec)
 {
@@ -175,6 +193,8 @@ static void show_record(FILE *out, const struct img_rec *rec)
 		show_pairs(out, tail, tail_len);
 	else if (d->tail == TAIL_U32S)
 		show_u32s(out, tail, tail_len);
+	else if (d->tail == TAIL_BPF)
+		show_bpf(out, tail, tail_len);
 	fputc('}', out);
 }
 

@@ -100,6 +100,13 @@ struct restorer_special {
 
 #define RESTORER_MAX_SPECIALS 4
 
+/* A seccomp filter to install: its classic BPF program, in the bootstrap region. */
+struct restorer_filter {
+	uint64_t insns; /* struct sock_filter[nr_insns] */
+	uint32_t nr_insns;
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
 /* One thread to be: the leader is the task itself, the others the restorer clones. */
 #define RESTORER_THREAD_STACK (16 * 1024)
 struct restorer_thread {
@@ -117,6 +124,9 @@ struct restorer_thread {
 	uint64_t args;	    /* back to struct restorer_args */
 	uint64_t sigq;	    /* its pending signals: struct blob_siginfo[nr_sigq] */
 	char comm[16];
+	uint32_t seccomp_mode; /* SECCOMP_MODE_* */
+	uint32_t nr_filters;
+	uint64_t filters; /* its own seccomp filters, above the process's: restorer_filter[] */
 };
 
 /* A pending signal to queue again: the kernel's siginfo. */
@@ -150,6 +160,7 @@ enum restorer_step {
 	RST_CLONE_THREAD,
 	RST_THREAD_STATE,
 	RST_SIGQUEUE,
+	RST_SECCOMP,
 	RST_NR_STEPS,
 };
 
@@ -171,7 +182,8 @@ struct restorer_args {
 	uint64_t threads; /* struct restorer_thread[nr_threads], the leader first */
 	uint64_t sigq;	  /* the process's pending signals: struct blob_siginfo[nr_sigq] */
 	uint32_t nr_sigq;
-	uint32_t pad;
+	uint32_t nr_filters;
+	uint64_t filters; /* every thread's seccomp filters: struct restorer_filter[nr_filters] */
 
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
 	uint32_t nr_groups;

@@ -6,14 +6,16 @@
  * here, with nothing but system calls:
  *   park the kernel's special mappings, unmap everything of cryo, move each premapped VMA home
  *   with its protection, put the special mappings where the task had them, set the mm layout,
- *   rlimits, timers; clone the other threads with their own TIDs; then each thread sets what is
- *   its own (rseq, robust list, clear_child_tid, name, credentials) and rt_sigreturns into its
- *   saved registers. cryo traces every thread: it catches each sigreturn, unmaps this region and
- *   lets the task go.
+ *   rlimits, timers; install the seccomp filters every thread shares; clone the other threads
+ *   with their own TIDs; then each thread sets what is its own (rseq, robust list,
+ *   clear_child_tid, name, seccomp, credentials) and rt_sigreturns into its saved registers. cryo
+ *   traces every thread: it catches each sigreturn, unmaps this region and lets the task go.
  */
+#include <linux/filter.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 
 #include "blob-lib.h"
 #include "blob.h"
@@ -266,6 +268,41 @@ static void queue_signals(struct restorer_args *args, const struct blob_siginfo 
 	}
 }
 
+/*
+ * Seccomp filters, oldest first. While still root: CAP_SYS_ADMIN installs them without
+ * no_new_privs. They filter nothing the restorer still does: cryo traces every thread with
+ * PTRACE_O_SUSPEND_SECCOMP until it lets the task go.
+ */
+static void install_filters(struct restorer_args *args, uint64_t filters, uint32_t nr)
+{
+	const struct restorer_filter *f = (const struct restorer_filter *)filters;
+	uint32_t i;
+
+	for (i = 0; i < nr; i++) {
+		struct sock_fprog prog = {
+			.len = f[i].nr_insns,
+			.filter = (struct sock_filter *)f[i].insns,
+		};
+		long ret = sys_call3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, f[i].flags, &prog);
+
+		if (ret)
+			fail(args, RST_SECCOMP, "cannot install a seccomp filter", ret);
+	}
+}
+
+/* The thread's own filters, above the shared ones it inherited from the leader; or strict mode. */
+static void set_seccomp(struct restorer_args *args, const struct restorer_thread *t)
+{
+	long ret;
+
+	install_filters(args, t->filters, t->nr_filters);
+	if (t->seccomp_mode != SECCOMP_MODE_STRICT)
+		return;
+	ret = sys_call3(__NR_seccomp, SECCOMP_SET_MODE_STRICT, 0, 0);
+	if (ret)
+		fail(args, RST_SECCOMP, "cannot enter seccomp strict mode", ret);
+}
+
 /* What each thread keeps of its own, set by the thread itself, then its saved registers. */
 static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 {
@@ -285,6 +322,7 @@ static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 	if (ret)
 		fail(args, RST_THREAD_STATE, "cannot set the name of thread", t->tid);
 	queue_signals(args, (const struct blob_siginfo *)t->sigq, t->nr_sigq, t->tid);
+	set_seccomp(args, t);
 	set_creds(args);
 	/* After the credentials: changing them clears it. */
 	ret = sys_call2(__NR_prctl, PR_SET_PDEATHSIG, t->pdeathsig);
@@ -337,6 +375,8 @@ void restorer_main(struct restorer_args *args)
 	set_rlimits(args);
 	set_itimers(args);
 	queue_signals(args, (const struct blob_siginfo *)args->sigq, args->nr_sigq, 0);
+	/* Inherited by the threads cloned next: shared, as they were. */
+	install_filters(args, args->filters, args->nr_filters);
 	clone_threads(args);
 	/* The other threads' failures now only show in the exit status cryo reports. */
 	sys_call1(__NR_close, args->log_fd);

@@ -3,7 +3,7 @@
  * The end of a restore, in cryo, which traces every thread of the new process. Each thread's
  * restorer code traps just before its rt_sigreturn; cryo steps each over its sigreturn, so that it
  * holds its saved registers, then unmaps the bootstrap region with one remote call, sets each
- * thread pointer and lets the threads go.
+ * thread's scheduling settings and thread pointer and lets the threads go.
  */
 #include <errno.h>
 #include <signal.h>
@@ -234,15 +234,23 @@ static int let_go(const struct task_image *ti, struct arch_regs *final)
 	return ret;
 }
 
-/* Each live process: its threads past their sigreturns, its restorer unmapped. */
+/*
+ * Each live process: its threads past their sigreturns, its restorer unmapped, then the scheduling
+ * settings of each thread, which nothing of cryo's is left to run under.
+ */
 static int finish_process(const struct restore_proc *p, struct arch_regs *final)
 {
+	const struct task_image *ti = &p->ti;
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < p->ti.nr_threads && !ret; i++)
-		ret = step_over_sigreturn(p->ti.threads[i].rec.tid, &final[i]);
-	return ret ? ret : unmap_bootstrap(p);
+	for (i = 0; i < ti->nr_threads && !ret; i++)
+		ret = step_over_sigreturn(ti->threads[i].rec.tid, &final[i]);
+	if (!ret)
+		ret = unmap_bootstrap(p);
+	for (i = 0; i < ti->nr_threads && !ret; i++)
+		ret = restore_sched(ti->threads[i].rec.tid, &ti->threads[i].sched);
+	return ret;
 }
 
 /* Every process is finished before any is let go: none runs while another is half done. */

@@ -65,7 +65,8 @@ static void layout(const struct task_image *ti, struct bootstrap *bs)
 	bs->vmas = bs->args + PAGE_ALIGN(sizeof(struct restorer_args));
 	bs->threads = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
 	bs->sigq = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
-	off = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
+	bs->seccomp = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
+	off = bs->seccomp + PAGE_ALIGN(seccomp_area_size(ti));
 	bs->stack_top = off + RESTORER_STACK_SIZE;
 	bs->thread_areas = bs->stack_top;
 	bs->len = bs->thread_areas + ti->nr_threads * THREAD_AREA_SIZE;
@@ -81,6 +82,7 @@ static void relocate(struct bootstrap *bs, uint64_t start)
 	bs->vmas += start;
 	bs->threads += start;
 	bs->sigq += start;
+	bs->seccomp += start;
 	bs->stack_top += start;
 	bs->thread_areas += start;
 }

@@ -95,14 +95,33 @@ static int wait_pids_free(const struct restore_tree *tree)
 	return ret;
 }
 
-/* Trace the root from its first instruction: every thread and process it creates is traced. */
+static bool tree_uses_seccomp(const struct restore_tree *tree)
+{
+	size_t i;
+
+	for (i = 0; i < tree->nr; i++)
+		if (!tree->procs[i].rec.zombie && uses_seccomp(&tree->procs[i].ti))
+			return true;
+	return false;
+}
+
+/*
+ * Trace the root from its first instruction: every thread and process it creates is traced, with
+ * the same options. Seccomp filters, which the restorer installs, stay suspended while traced.
+ */
 static int trace_root(struct restore_tree *tree, pid_t root)
 {
 	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE |
 		    PTRACE_O_TRACEFORK;
 
+	if (tree_uses_seccomp(tree))
+		opts |= PTRACE_O_SUSPEND_SECCOMP;
 	if (ptrace(PTRACE_SEIZE, root, NULL, (void *)opts))
-		return pr_perror("cannot trace the new process %d", root);
+		return pr_perror("cannot trace the new process %d%s", root,
+				 opts & PTRACE_O_SUSPEND_SECCOMP
+				     ? " with seccomp suspended (cryo needs CAP_SYS_ADMIN and "
+				       "no seccomp of its own)"
+				     : "");
 	if (write(tree->sync[1], "g", 1) != 1)
 		return pr_perror("cannot start the new process %d", root);
 	return 0;

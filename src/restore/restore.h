@@ -3,6 +3,7 @@
 #ifndef CRYO_RESTORE_RESTORE_H
 #define CRYO_RESTORE_RESTORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,7 +25,7 @@ int cryo_restore(const struct restore_opts *opts);
 /*
  * The bootstrap region, reserved in a hole of the task's future address space:
  *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads,
- *   pending signals]
+ *   pending signals, seccomp filters]
  *   [restorer stack][per thread: its signal frame, its restorer stack]
  * Everything the restorer needs once cryo is unmapped lives here.
  */
@@ -38,6 +39,7 @@ struct bootstrap {
 	uint64_t threads;      /* struct restorer_thread[] */
 	uint64_t sigq;	       /* struct blob_siginfo[]: the process's pending signals, then each
 				* thread's */
+	uint64_t seccomp;      /* seccomp filters: the process's, then each thread's */
 	uint64_t stack_top;    /* the leader's restorer stack */
 	uint64_t thread_areas; /* each thread's signal frame and restorer stack */
 };
@@ -61,6 +63,17 @@ int fds_above_task(const struct task_image *ti);
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd);
+/*
+ * seccomp.c: the bytes of the filters in the bootstrap region; whether a thread runs under
+ * seccomp (cryo then traces with it suspended); the filters copied for the restorer.
+ */
+size_t seccomp_area_size(const struct task_image *ti);
+bool uses_seccomp(const struct task_image *ti);
+void place_seccomp(const struct task_image *ti, const struct bootstrap *bs,
+		   struct restorer_args *args);
+/* sched.c: a thread's scheduling settings, set from outside. */
+int restore_sched(pid_t tid, const struct rec_sched *s);
+
 /* One process of the tree to restore. */
 struct restore_proc {
 	struct rec_process rec;

@@ -5,6 +5,7 @@
  * disjoint, page runs inside VMAs that store pages and within pages-PID.img, descriptors unique.
  */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,6 +108,32 @@ static int take_siginfo(const struct img_rec *rec, struct sigqueue *q)
 	return 0;
 }
 
+/* A seccomp filter at the end of chain; the codec checked its program is whole instructions. */
+static int take_filter(const struct img *img, const struct img_rec *rec, struct filter_chain *chain)
+{
+	const struct rec_seccomp_filter *f = rec->data;
+	uint32_t bytes = rec->len - sizeof(*f);
+	struct image_filter *grown;
+
+	/* Any other flag would change more than the filter (TSYNC, NEW_LISTENER's descriptor). */
+	if (f->flags & ~SECCOMP_FILTER_FLAG_LOG)
+		return bad(img, "seccomp filter with flags other than LOG");
+	grown = realloc(chain->filters, (chain->nr + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	chain->filters = grown;
+	grown[chain->nr] = (struct image_filter){
+		.flags = f->flags,
+		.nr_insns = bytes / REC_BPF_INSN_SIZE,
+		.insns = malloc(bytes),
+	};
+	if (!grown[chain->nr].insns)
+		return -ENOMEM;
+	memcpy(grown[chain->nr].insns, f + 1, bytes);
+	chain->nr++;
+	return 0;
+}
+
 static int take_core_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	const struct rec_sigaction *sa = rec->data;
@@ -147,6 +174,8 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 		return take_path(img, rec, ti);
 	case REC_SIGINFO:
 		return take_siginfo(rec, &ti->sigq);
+	case REC_SECCOMP_FILTER:
+		return take_filter(img, rec, &ti->filters);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -172,6 +201,14 @@ static int take_thread_rec(const struct img *img, const struct img_rec *rec, str
 		return once(img, rec, l);
 	case REC_SIGINFO:
 		return take_siginfo(rec, &th->sigq);
+	case REC_SCHED:
+		memcpy(&th->sched, rec->data, sizeof(th->sched));
+		return once(img, rec, l);
+	case REC_SECCOMP:
+		th->seccomp_mode = ((const struct rec_seccomp *)rec->data)->mode;
+		return once(img, rec, l);
+	case REC_SECCOMP_FILTER:
+		return take_filter(img, rec, &th->filters);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -195,9 +232,40 @@ static int load_image(int dirfd, uint32_t kind, int id, take_fn take, struct loa
 	return ret;
 }
 
+/* The kernel's limit on the instructions of a thread's chain, each filter counting 4 more. */
+#define CHAIN_MAX_INSNS 32768
+
+static size_t chain_insns(const struct filter_chain *chain)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < chain->nr; i++)
+		n += chain->filters[i].nr_insns + 4;
+	return n;
+}
+
+/* Filters exactly in filter mode, and no more of them than the kernel takes. */
+static int check_seccomp(const struct task_image *ti, const struct image_thread *th,
+			 const char *name)
+{
+	size_t nr = ti->filters.nr + th->filters.nr;
+
+	if (th->seccomp_mode > SECCOMP_MODE_FILTER ||
+	    (th->seccomp_mode == SECCOMP_MODE_FILTER) != (nr > 0)) {
+		pr_err("%s: seccomp mode %u with %zu filters", name, th->seccomp_mode, nr);
+		return -EINVAL;
+	}
+	if (chain_insns(&ti->filters) + chain_insns(&th->filters) > CHAIN_MAX_INSNS) {
+		pr_err("%s: seccomp filters longer than the kernel allows", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int load_threads(int dirfd, struct task_image *ti)
 {
-	const unsigned needed = 1u << REC_THREAD | 1u << REC_SIGSTATE | 1u << REC_RSEQ;
+	const unsigned needed = 1u << REC_THREAD | 1u << REC_SIGSTATE | 1u << REC_RSEQ |
+				1u << REC_SCHED | 1u << REC_SECCOMP;
 	size_t i;
 	int ret;
 
@@ -214,7 +282,8 @@ static int load_threads(int dirfd, struct task_image *ti)
 			pr_err("%s: records missing", name);
 			return -EINVAL;
 		}
-		if (arch_regs_complete(ti->threads[i].regs, name))
+		if (arch_regs_complete(ti->threads[i].regs, name) ||
+		    check_seccomp(ti, &ti->threads[i], name))
 			return -EINVAL;
 	}
 	return 0;
@@ -422,6 +491,15 @@ int task_image_load(int dirfd, int pid, struct task_image *ti)
 	return ret;
 }
 
+static void free_chain(struct filter_chain *chain)
+{
+	size_t i;
+
+	for (i = 0; i < chain->nr; i++)
+		free(chain->filters[i].insns);
+	free(chain->filters);
+}
+
 void task_image_free(struct task_image *ti)
 {
 	size_t i;
@@ -431,8 +509,10 @@ void task_image_free(struct task_image *ti)
 	for (i = 0; i < ti->nr_threads; i++) {
 		free(ti->threads[i].regs);
 		free(ti->threads[i].sigq.info);
+		free_chain(&ti->threads[i].filters);
 	}
 	free(ti->sigq.info);
+	free_chain(&ti->filters);
 	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);

@@ -26,12 +26,29 @@ struct sigqueue {
 	size_t nr;
 };
 
+/* A seccomp filter: its flags and classic BPF program. */
+struct image_filter {
+	uint32_t flags;
+	uint32_t nr_insns;
+	uint64_t *insns; /* struct sock_filter[nr_insns], 8 bytes each */
+};
+
+/* Seccomp filters in install order, the oldest first. */
+struct filter_chain {
+	struct image_filter *filters;
+	size_t nr;
+};
+
+/* One thread, from its thread-TID.img. */
 struct image_thread {
 	struct rec_thread rec;
 	struct arch_regs *regs;
 	struct rec_sigstate sigstate;
 	struct rec_rseq rseq;
 	struct sigqueue sigq; /* its own */
+	struct rec_sched sched;
+	uint32_t seccomp_mode;	     /* SECCOMP_MODE_* */
+	struct filter_chain filters; /* its own, above the process's */
 };
 
 struct task_image {
@@ -40,6 +57,7 @@ struct task_image {
 	struct image_thread *threads; /* the leader first */
 	size_t nr_threads;
 	struct sigqueue sigq; /* the process's shared queue */
+	struct filter_chain filters; /* every thread's first seccomp filters, shared */
 	struct rec_sigaction sigactions[64]; /* index signo - 1; signo 0: none recorded */
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];

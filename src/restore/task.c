@@ -238,7 +238,7 @@ static int open_exe(const struct task_image *ti)
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd)
 {
-	int exe_fd;
+	int exe_fd, ret;
 
 	exe_fd = open_exe(ti);
 	if (exe_fd < 0)
@@ -250,5 +250,8 @@ int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 	args->log_fd = log_fd;
 	fill_mm(ti, args, exe_fd);
 	fill_state(ti, args);
-	return fill_threads(ti, bs, args);
+	ret = fill_threads(ti, bs, args);
+	if (!ret)
+		place_seccomp(ti, bs, args);
+	return ret;
 }

@@ -214,6 +214,9 @@ static const struct sample samples[] = {
     {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
     {REC_PIPE_DATA, 0, NULL, 100},
+    {REC_SECCOMP, sizeof(struct rec_seccomp), NULL, 0},
+    {REC_SECCOMP_FILTER, sizeof(struct rec_seccomp_filter), NULL, 16},
+    {REC_SCHED, sizeof(struct rec_sched), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -651,6 +654,10 @@ static void test_bad_payloads(void **state)
 	expect_bad_payload(fx->dirfd, REC_AUXV, auxv, sizeof(auxv),
 			   SECOND_AT "auxv does not end with a pair of type 0");
 	expect_bad_payload(fx->dirfd, REC_PATH, buf, 8, SECOND_AT "path record of 8 bytes");
+	expect_bad_payload(fx->dirfd, REC_SECCOMP_FILTER, buf, 8,
+			   SECOND_AT "seccomp_filter record of 8 bytes, expected 16 to 32776");
+	expect_bad_payload(fx->dirfd, REC_SECCOMP_FILTER, buf, 20,
+			   SECOND_AT "seccomp_filter record holds a partial instruction");
 	expect_bad_payload(fx->dirfd, REC_END, buf, 16,
 			   SECOND_AT "end record of 16 bytes, expected 8");
 
@@ -1007,6 +1014,11 @@ static void write_show_dir(int dirfd)
 	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
 	struct rec_path_file path_file = {.size = 10};
 	struct rec_path cwd = {.kind = PATH_CWD};
+	/* A seccomp filter: load the architecture, allow. */
+	struct {
+		struct rec_seccomp_filter rec;
+		uint16_t code[2][4]; /* code, jt and jf, k in two u16 */
+	} filter = {{.flags = 2}, {{0x20, 0, 4, 0}, {0x06, 0, 0, 0x7fff}}};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
 	struct img img;
@@ -1024,6 +1036,7 @@ static void write_show_dir(int dirfd)
 	    img_write_str(&img, REC_PATH, &cwd, sizeof(cwd),
 			  "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82/\xf0\x9f\x98\x80"),
 	    0);
+	assert_int_equal(img_write(&img, REC_SECCOMP_FILTER, &filter, sizeof(filter)), 0);
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_MM, PID, &img), 0);
 	assert_int_equal(img_write(&img, REC_AUXV, auxv, sizeof(auxv)), 0);
@@ -1084,6 +1097,8 @@ static void test_show(void **state)
 	    "\"comm\": \"sleep\"}",
 	    "{\"type\": \"path\", \"kind\": 1, \"path\": \"\\u00c0\\u00af\\u00ed\\u00a0\\u0080"
 	    "\\u00f4\\u0090\\u0080\\u0080\\u00e2\\u0082/\xf0\x9f\x98\x80\"}",
+	    "{\"type\": \"seccomp_filter\", \"flags\": 2, \"program\": [[32, 0, 0, 4], "
+	    "[6, 0, 0, 2147418112]]}",
 	    "\"file\": \"core-7.img\"",
 	    "\"type\": \"regs_x86_64\"",
 	    "\"type\": \"xsave\", \"data\": \"",
