@@ -3,6 +3,7 @@
 #ifndef CRYO_DUMP_DUMP_H
 #define CRYO_DUMP_DUMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,6 +28,12 @@ struct dump_thread {
 	struct parasite_thread_state state; /* altstack, clear_tid: from the parasite */
 };
 
+/* A POSIX timer: what /proc/PID/timers shows, and what only the task itself can read. */
+struct dump_timer {
+	struct proc_timer proc;
+	struct parasite_timer state; /* timer_gettime, timer_getoverrun: from the parasite */
+};
+
 /* Everything collected about one process before it is written. */
 struct dump_task {
 	pid_t pid;
@@ -41,6 +48,8 @@ struct dump_task {
 	size_t nr_threads;
 	struct blob_sigaction sigactions[BLOB_NSIG];
 	struct parasite_misc misc;
+	struct dump_timer *timers; /* in increasing ID order */
+	size_t nr_timers;
 };
 
 int cryo_dump(const struct dump_opts *opts);
@@ -70,7 +79,17 @@ int parasite_collect(struct dump_task *t);
 
 /* sigqueue.c: the pending signals of a thread (shared: of its process) into img. */
 struct img;
-int dump_sigqueue(struct img *img, pid_t tid, int shared);
+int dump_sigqueue(struct img *img, const struct dump_task *t, pid_t tid, int shared);
+
+/*
+ * timers.c: the POSIX timers of /proc/PID/timers, refused if cryo cannot restore them (their
+ * state then comes from the parasite); their records; whether a queued timer signal is one the
+ * kernel would drop.
+ */
+int collect_timers(struct dump_task *t);
+int write_timers(struct img *img, const struct dump_task *t);
+struct rec_siginfo;
+bool timer_signal_dropped(const struct dump_task *t, const struct rec_siginfo *info);
 
 /* task.c, thread.c, mm.c, pages.c, files.c: one image each (thread.c: one per thread). */
 int dump_core(struct dump_task *t);

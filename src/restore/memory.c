@@ -63,7 +63,8 @@ static void layout(const struct task_image *ti, struct bootstrap *bs)
 	bs->vmas = bs->args + PAGE_ALIGN(sizeof(struct restorer_args));
 	bs->threads = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
 	bs->sigq = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
-	off = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
+	bs->timers = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
+	off = bs->timers + PAGE_ALIGN(ti->nr_timers * sizeof(struct restorer_timer));
 	bs->stack_top = off + RESTORER_STACK_SIZE;
 	bs->thread_areas = bs->stack_top;
 	bs->len = bs->thread_areas + ti->nr_threads * THREAD_AREA_SIZE;
@@ -79,6 +80,7 @@ static void relocate(struct bootstrap *bs, uint64_t start)
 	bs->vmas += start;
 	bs->threads += start;
 	bs->sigq += start;
+	bs->timers += start;
 	bs->stack_top += start;
 	bs->thread_areas += start;
 }

@@ -21,7 +21,7 @@ int cryo_restore(const struct restore_opts *opts);
 /*
  * The bootstrap region, reserved in a hole of the task's future address space:
  *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads,
- *   pending signals]
+ *   pending signals, POSIX timers]
  *   [restorer stack][per thread: its signal frame, its restorer stack]
  * Everything the restorer needs once cryo is unmapped lives here.
  */
@@ -35,6 +35,7 @@ struct bootstrap {
 	uint64_t threads;      /* struct restorer_thread[] */
 	uint64_t sigq;	       /* struct blob_siginfo[]: the process's pending signals, then each
 				* thread's */
+	uint64_t timers;       /* struct restorer_timer[] */
 	uint64_t stack_top;    /* the leader's restorer stack */
 	uint64_t thread_areas; /* each thread's signal frame and restorer stack */
 };
@@ -61,6 +62,9 @@ int fds_above_task(const struct task_image *ti);
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 		     struct restorer_args *args, int log_fd);
+/* timers.c: the POSIX timers for the restorer, in the bootstrap region. */
+void fill_timers(const struct task_image *ti, const struct bootstrap *bs,
+		 struct restorer_args *args);
 /* One process of the tree to restore. */
 struct restore_proc {
 	struct rec_process rec;

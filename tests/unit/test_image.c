@@ -210,6 +210,7 @@ static const struct sample samples[] = {
     {REC_PROCESS, sizeof(struct rec_process), NULL, 0},
     {REC_SIGINFO, 0, NULL, 128},
     {REC_CREDS, sizeof(struct rec_creds), NULL, 0},
+    {REC_POSIX_TIMER, sizeof(struct rec_posix_timer), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -283,7 +284,13 @@ static void test_every_type_has_a_sample(void **state)
 	size_t i;
 
 	assert_int_equal(samples[NR_SAMPLES - 1].type, REC_END);
+	for (i = 0; i < NR_SAMPLES; i++)
+		if (!rec_desc(samples[i].type))
+			fail_msg("sample %zu: record type %u has no description", i, samples[i].type);
+	/* Numbers are handed out in ranges: one without a description is not a type. */
 	for (type = 1; type < REC_TYPE_MAX; type++) {
+		if (!rec_desc(type))
+			continue;
 		for (i = 0; i < NR_SAMPLES && samples[i].type != type; i++)
 			;
 		if (i == NR_SAMPLES)
@@ -304,7 +311,8 @@ static void test_desc_fields_cover_structs(void **state)
 		const struct rec_desc *d = rec_desc(type);
 		unsigned int next = 0;
 
-		assert_non_null(d);
+		if (!d)
+			continue; /* a gap between the ranges of numbers */
 		assert_true(d->min_len >= d->fixed && d->min_len <= d->max_len);
 		assert_true(d->max_len <= REC_MAX_PAYLOAD);
 		assert_true(d->tail == TAIL_NONE || d->tail_name);
