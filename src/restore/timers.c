@@ -53,9 +53,10 @@ int check_timers(const struct task_image *ti)
 
 /*
  * Whether the restorer can make the kernel count the timer's overruns again, by taking one of
- * its signals that many intervals late (restorer.c): a signal to the process or to its main
- * thread, which runs the restorer, on a clock where the timer can be armed in the past (a
- * CPU-time clock only moves while the process runs), with a past that late after the clock's 0.
+ * its signals that many intervals late (restorer.c): a signal that can wait blocked (not SIGKILL
+ * nor SIGSTOP), to the process or to its main thread, which runs the restorer, on a clock where
+ * the timer can be armed in the past (a CPU-time clock only moves while the process runs), with
+ * a past that late after the clock's 0.
  */
 static bool can_replay_overrun(const struct rec_posix_timer *t, uint32_t leader)
 {
@@ -63,6 +64,7 @@ static bool can_replay_overrun(const struct rec_posix_timer *t, uint32_t leader)
 	struct timespec now;
 
 	if (!t->overrun || !t->interval_ns || !t->value_ns || t->notify == SIGEV_NONE ||
+	    t->signo == SIGKILL || t->signo == SIGSTOP ||
 	    ((t->notify & SIGEV_THREAD_ID) && t->tid != leader) || t->clock < 0)
 		return false;
 	if (__builtin_mul_overflow((uint64_t)t->overrun + 1, t->interval_ns, &late) ||
