@@ -100,6 +100,12 @@ static int has_userfaultfd(void)
 	return 1;
 }
 
+/* Linux 6.15: POSIX timers created with the IDs they had. */
+static int has_timer_restore_ids(void)
+{
+	return prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_GET, 0, 0, 0) >= 0;
+}
+
 static int has_vdso(void)
 {
 	return getauxval(AT_SYSINFO_EHDR) != 0;
@@ -179,6 +185,7 @@ static const struct {
 	{"/proc/PID/map_files", has_map_files},
 	{"userfaultfd", has_userfaultfd},
 	{"vDSO", has_vdso},
+	{"prctl PR_TIMER_CREATE_RESTORE_IDS", has_timer_restore_ids},
 };
 
 int cryo_check(void)

@@ -86,6 +86,8 @@ static int collect_proc(struct dump_task *t)
 		ret = check_process(t);
 	if (!ret)
 		ret = proc_parse_smaps(t->pid, &t->vmas, &t->nr_vmas);
+	if (!ret)
+		ret = collect_timers(t);
 	if (ret)
 		return ret;
 	t->vdso = vma_find_vdso(t->vmas, t->nr_vmas);

@@ -3,6 +3,7 @@
 #ifndef CRYO_DUMP_DUMP_H
 #define CRYO_DUMP_DUMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,12 @@ struct dump_thread {
 	struct dump_seccomp seccomp;
 };
 
+/* A POSIX timer: what /proc/PID/timers shows, and what only the task itself can read. */
+struct dump_timer {
+	struct proc_timer proc;
+	struct parasite_timer state; /* timer_gettime, timer_getoverrun: from the parasite */
+};
+
 /* Everything collected about one process before it is written. */
 struct dump_task {
 	pid_t pid;
@@ -59,6 +66,8 @@ struct dump_task {
 	struct blob_sigaction sigactions[BLOB_NSIG];
 	struct parasite_misc misc;
 	size_t nr_shared_filters; /* the oldest seccomp filters, which every thread has */
+	struct dump_timer *timers; /* in increasing ID order */
+	size_t nr_timers;
 };
 
 int cryo_dump(const struct dump_opts *opts);
@@ -88,7 +97,18 @@ void free_dump_tree(struct dump_tree *tree);
 int parasite_collect(struct dump_task *t);
 
 /* sigqueue.c: the pending signals of a thread (shared: of its process) into img. */
-int dump_sigqueue(struct img *img, pid_t tid, int shared);
+struct img;
+int dump_sigqueue(struct img *img, const struct dump_task *t, pid_t tid, int shared);
+
+/*
+ * timers.c: the POSIX timers of /proc/PID/timers, refused if cryo cannot restore them (their
+ * state then comes from the parasite); their records; whether a queued timer signal is one the
+ * kernel would drop.
+ */
+int collect_timers(struct dump_task *t);
+int write_timers(struct img *img, const struct dump_task *t);
+struct rec_siginfo;
+bool timer_signal_dropped(const struct dump_task *t, const struct rec_siginfo *info);
 
 /*
  * seccomp.c: a seized thread under seccomp is traced with its filters suspended; each thread's

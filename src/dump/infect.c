@@ -275,6 +275,26 @@ static int collect_threads(struct parasite_ctl *ctl, struct dump_task *t)
 	return ret;
 }
 
+/* The state of each POSIX timer, a batch of IDs at a time. */
+static int collect_timer_states(struct parasite_ctl *ctl, struct dump_task *t)
+{
+	struct parasite_timers *batch = &shared_args(ctl)->timers;
+	size_t done, i;
+	int ret = 0;
+
+	for (done = 0; done < t->nr_timers && !ret; done += batch->nr) {
+		size_t left = t->nr_timers - done;
+
+		batch->nr = left < PARASITE_TIMER_BATCH ? left : PARASITE_TIMER_BATCH;
+		for (i = 0; i < batch->nr; i++)
+			batch->timers[i].id = t->timers[done + i].proc.id;
+		ret = parasite_cmd(ctl, PARASITE_CMD_DUMP_TIMERS);
+		for (i = 0; i < batch->nr && !ret; i++)
+			t->timers[done + i].state = batch->timers[i];
+	}
+	return ret;
+}
+
 static int run_commands(struct parasite_ctl *ctl, struct dump_task *t)
 {
 	struct parasite_args *args = shared_args(ctl);
@@ -283,6 +303,8 @@ static int run_commands(struct parasite_ctl *ctl, struct dump_task *t)
 	ret = parasite_cmd(ctl, PARASITE_CMD_DUMP_SIGACTIONS);
 	if (!ret)
 		ret = parasite_cmd(ctl, PARASITE_CMD_DUMP_MISC);
+	if (!ret)
+		ret = collect_timer_states(ctl, t);
 	if (ret)
 		return ret;
 	memcpy(t->sigactions, args->sigactions, sizeof(t->sigactions));

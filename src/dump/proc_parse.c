@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD}.
+ * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD,timers}.
  *
  * Every parser works on a private NUL-terminated copy of the text, which it cuts into lines and
  * blank-separated tokens in place. The text is checked first: a /proc file is never empty, holds
@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -198,6 +199,21 @@ static int parse_number(const struct parse_ctx *c, const char *name, const char 
 	return 0;
 }
 
+/* A whole token as a decimal int32, with an optional '-' (clock ids of CPU clocks are negative). */
+static int parse_int32(const struct parse_ctx *c, const char *name, const char *tok, int32_t *out)
+{
+	bool negative = tok && *tok == '-';
+	uint64_t magnitude;
+	int ret;
+
+	ret = parse_number(c, name, tok ? tok + negative : NULL, 10,
+			   negative ? (uint64_t)INT32_MAX + 1 : INT32_MAX, &magnitude);
+	if (ret)
+		return ret;
+	*out = negative ? (int32_t)(0 - (int64_t)magnitude) : (int32_t)magnitude;
+	return 0;
+}
+
 /* A number field of a result structure: where it is, how it is written, what it may hold. */
 struct number_desc {
 	const char *name;
@@ -234,6 +250,25 @@ static int parse_field(const struct parse_ctx *c, const char *tok, const struct 
 	return 0;
 }
 
+/* One more zeroed element at the end of *array, which holds *nr of *size, doubling it if full. */
+static int grow_array(const struct parse_ctx *c, void **array, size_t *nr, size_t *size,
+		      size_t elem, const char *what)
+{
+	void *bigger;
+	size_t more;
+
+	if (*nr == *size) {
+		more = *size ? *size * 2 : 64;
+		bigger = reallocarray(*array, more, elem);
+		if (!bigger)
+			return parse_error(c, -ENOMEM, "cannot allocate %zu %s", more, what);
+		*array = bigger;
+		*size = more;
+	}
+	memset((char *)*array + (*nr)++ * elem, 0, elem);
+	return 0;
+}
+
 /* ---- smaps ----------------------------------------------------------------------------------- */
 
 struct vma_list {
@@ -255,19 +290,7 @@ static const struct {
 /* Append a zeroed VMA to the list. */
 static int vma_list_add(const struct parse_ctx *c, struct vma_list *l)
 {
-	struct proc_vma *vmas;
-	size_t size;
-
-	if (l->nr == l->size) {
-		size = l->size ? l->size * 2 : 64;
-		vmas = reallocarray(l->vmas, size, sizeof(*vmas));
-		if (!vmas)
-			return parse_error(c, -ENOMEM, "cannot allocate %zu VMAs", size);
-		l->vmas = vmas;
-		l->size = size;
-	}
-	memset(&l->vmas[l->nr++], 0, sizeof(*l->vmas));
-	return 0;
+	return grow_array(c, (void **)&l->vmas, &l->nr, &l->size, sizeof(*l->vmas), "VMAs");
 }
 
 /* "a-b" (an address range) or "a:b" (a device): two hex numbers around sep. */
@@ -801,6 +824,189 @@ int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi)
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
 	return parse_path(path, fdinfo_text, fi);
+}
+
+/* ---- timers ---------------------------------------------------------------------------------- */
+
+/*
+ * /proc/PID/timers: four lines per POSIX timer, newest first, nothing at all without timers:
+ *   ID: 3
+ *   signal: 34/00007ffd5c2e1a40        signo / sigval (%px: 16 hex digits)
+ *   notify: signal/tid.1234            signal|none|thread / pid|tid . target (0: gone)
+ *   ClockID: 1
+ */
+struct timer_list {
+	struct proc_timer *timers;
+	size_t nr, size;
+};
+
+static const char *const timer_keys[] = {"ID", "signal", "notify", "ClockID"};
+
+static const struct {
+	const char *name;
+	uint32_t notify;
+} notify_kinds[] = {
+    {"signal", SIGEV_SIGNAL},
+    {"none", SIGEV_NONE},
+    {"thread", SIGEV_THREAD},
+};
+
+/* "Key: value" where Key must be the one expected at this place; *value is past the ':'. */
+static int timer_key(const struct parse_ctx *c, char *line, const char *key, char **value)
+{
+	char *colon = strchr(line, ':');
+
+	if (!colon || (size_t)(colon - line) != strlen(key) || strncmp(line, key, colon - line))
+		return parse_error(c, -EINVAL, "'%.32s' where %s: was expected", line, key);
+	return single_token(c, key, colon + 1, value);
+}
+
+static int timer_id(const struct parse_ctx *c, const struct timer_list *l, char *tok,
+		    struct proc_timer *t)
+{
+	uint64_t id;
+	size_t i;
+	int ret;
+
+	ret = parse_number(c, "ID", tok, 10, INT32_MAX, &id);
+	if (ret)
+		return ret;
+	for (i = 0; i + 1 < l->nr; i++)
+		if (l->timers[i].id == (int32_t)id)
+			return parse_error(c, -EINVAL, "timer %" PRIu64 " listed twice", id);
+	t->id = id;
+	return 0;
+}
+
+/* "34/00007ffd5c2e1a40" */
+static int timer_signal(const struct parse_ctx *c, char *tok, struct proc_timer *t)
+{
+	char *slash = strchr(tok, '/');
+
+	if (!slash)
+		return parse_error(c, -EINVAL, "bad signal '%.32s'", tok);
+	*slash = '\0';
+	if (parse_int32(c, "signo", tok, &t->signo))
+		return -EINVAL;
+	return parse_number(c, "sigval", slash + 1, 16, UINT64_MAX, &t->sigval);
+}
+
+/* "signal/tid.1234": only a signal can go to a thread (good_sigevent() in the kernel). */
+static int timer_notify(const struct parse_ctx *c, char *tok, struct proc_timer *t)
+{
+	char *slash = strchr(tok, '/'), *dot = slash ? strchr(slash, '.') : NULL;
+	uint64_t target;
+	size_t i;
+	int ret;
+
+	if (!dot)
+		return parse_error(c, -EINVAL, "bad notify '%.32s'", tok);
+	*slash = *dot = '\0';
+	for (i = 0; i < ARRAY_SIZE(notify_kinds) && strcmp(tok, notify_kinds[i].name); i++)
+		;
+	if (i == ARRAY_SIZE(notify_kinds) || (strcmp(slash + 1, "pid") && strcmp(slash + 1, "tid")))
+		return parse_error(c, -EINVAL, "unknown notification %.16s/%.16s", tok, slash + 1);
+	t->notify = notify_kinds[i].notify;
+	if (!strcmp(slash + 1, "tid")) {
+		if (t->notify != SIGEV_SIGNAL)
+			return parse_error(c, -EINVAL, "notification %.16s/tid", tok);
+		t->notify |= SIGEV_THREAD_ID;
+	}
+	ret = parse_number(c, "notify target", dot + 1, 10, INT32_MAX, &target);
+	t->target = target;
+	return ret;
+}
+
+static int timer_line(const struct parse_ctx *c, struct timer_list *l, unsigned int field,
+		      char *line)
+{
+	struct proc_timer *t;
+	char *value;
+	int ret;
+
+	ret = timer_key(c, line, timer_keys[field], &value);
+	if (!ret && field == 0)
+		ret = grow_array(c, (void **)&l->timers, &l->nr, &l->size, sizeof(*l->timers),
+				 "timers");
+	if (ret)
+		return ret;
+	t = &l->timers[l->nr - 1];
+	switch (field) {
+	case 0:
+		return timer_id(c, l, value, t);
+	case 1:
+		return timer_signal(c, value, t);
+	case 2:
+		return timer_notify(c, value, t);
+	default:
+		return parse_int32(c, "ClockID", value, &t->clock);
+	}
+}
+
+/* On error the caller frees the list. */
+static int timers_text(struct parse_ctx *c, char *text, void *out)
+{
+	unsigned int field = 0; /* of the next line: index in timer_keys */
+	char *line;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		ret = timer_line(c, out, field, line);
+		if (ret)
+			return ret;
+		field = (field + 1) % ARRAY_SIZE(timer_keys);
+	}
+	c->line = 0;
+	if (field)
+		return parse_error(c, -EINVAL, "timer without its %s line", timer_keys[field]);
+	return 0;
+}
+
+static int compare_timer_ids(const void *a, const void *b)
+{
+	const struct proc_timer *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Hand the timers over in increasing ID order on success, free them on error. */
+static int timers_result(int ret, struct timer_list *l, struct proc_timer **timers, size_t *nr)
+{
+	if (ret) {
+		free(l->timers);
+		*l = (struct timer_list){0};
+	}
+	if (l->nr)
+		qsort(l->timers, l->nr, sizeof(*l->timers), compare_timer_ids);
+	*timers = l->timers;
+	*nr = l->nr;
+	return ret;
+}
+
+/* Unlike every other /proc file cryo reads, this one is empty when there is nothing to say. */
+int proc_parse_timers_buf(const char *buf, size_t len, struct proc_timer **timers, size_t *nr)
+{
+	struct timer_list l = {0};
+
+	return timers_result(len ? parse_buf("timers", buf, len, timers_text, &l) : 0, &l, timers,
+			     nr);
+}
+
+int proc_parse_timers(pid_t pid, struct proc_timer **timers, size_t *nr)
+{
+	struct timer_list l = {0};
+	char path[64], *text;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/timers", pid);
+	ret = proc_read_file(path, &text, &len);
+	if (ret)
+		return timers_result(ret, &l, timers, nr);
+	if (len)
+		ret = parse_text(path, text, len, timers_text, &l);
+	free(text);
+	return timers_result(ret, &l, timers, nr);
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */

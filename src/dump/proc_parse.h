@@ -89,6 +89,20 @@ struct proc_fdinfo {
 int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
 int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi);
 
+/* One POSIX timer (timer_create) of /proc/PID/timers. */
+struct proc_timer {
+	int32_t id;
+	int32_t clock;	 /* as the kernel keeps it: CPU-time clocks are negative, pid or tid inside */
+	int32_t signo;	 /* any number with SIGEV_NONE, which has no signal */
+	uint32_t notify; /* SIGEV_SIGNAL, _NONE, _THREAD, or SIGEV_SIGNAL | SIGEV_THREAD_ID */
+	uint64_t sigval;
+	int32_t target; /* the pid, or with SIGEV_THREAD_ID the tid, signalled; 0: it is gone */
+	uint32_t pad;
+};
+/* Every timer, in increasing ID order; *timers is malloc'd (NULL when none), free() it. */
+int proc_parse_timers(pid_t pid, struct proc_timer **timers, size_t *nr);
+int proc_parse_timers_buf(const char *buf, size_t len, struct proc_timer **timers, size_t *nr);
+
 /* Read a whole /proc file into a malloc'd NUL-terminated buffer. */
 int proc_read_file(const char *path, char **buf, size_t *len);
 

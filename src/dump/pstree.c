@@ -216,6 +216,7 @@ void free_dump_tree(struct dump_tree *tree)
 		}
 		free(tree->procs[i].threads);
 		free(tree->procs[i].vmas);
+		free(tree->procs[i].timers);
 	}
 	free(tree->procs);
 	free(tree->recs);

@@ -148,7 +148,9 @@ int dump_core(struct dump_task *t)
 	if (!ret)
 		ret = write_limits(&img, t);
 	if (!ret)
-		ret = dump_sigqueue(&img, t->pid, 1);
+		ret = write_timers(&img, t);
+	if (!ret)
+		ret = dump_sigqueue(&img, t, t->pid, 1);
 	if (!ret)
 		ret = dump_proc_link(&img, t->pid, PATH_CWD, "cwd");
 	if (!ret)

@@ -113,7 +113,7 @@ static int dump_thread(const struct dump_task *t, const struct dump_thread *th)
 	if (!ret)
 		ret = write_rseq(&img, th);
 	if (!ret)
-		ret = dump_sigqueue(&img, th->tid, 0);
+		ret = dump_sigqueue(&img, t, th->tid, 0);
 	if (!ret)
 		ret = dump_sched(&img, th->tid);
 	if (!ret)

@@ -178,6 +178,14 @@ static const struct rec_field sched_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field posix_timer_fields[] = {
+    FIELD(rec_posix_timer, id, I32),	   FIELD(rec_posix_timer, clock, I32),
+    FIELD(rec_posix_timer, notify, U32),   FIELD(rec_posix_timer, signo, I32),
+    FIELD(rec_posix_timer, sigval, HEX64), FIELD(rec_posix_timer, tid, U32),
+    FIELD(rec_posix_timer, overrun, I32),  FIELD(rec_posix_timer, value_ns, U64),
+    FIELD(rec_posix_timer, interval_ns, U64), END_FIELDS,
+};
+
 static const struct rec_field end_fields[] = {
     FIELD(rec_end, nr_records, U32),
     FIELD(rec_end, pad, PAD),
@@ -265,6 +273,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
 			    FILTER_FIXED + REC_BPF_MAX_INSNS * REC_BPF_INSN_SIZE, TAIL_BPF,
 			    "program", seccomp_filter_fields},
     [REC_SCHED] = FIXED("sched", rec_sched, sched_fields),
+    [REC_POSIX_TIMER] = FIXED("posix_timer", rec_posix_timer, posix_timer_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

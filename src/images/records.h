@@ -59,6 +59,7 @@ enum rec_type {
 	REC_SECCOMP = 27,
 	REC_SECCOMP_FILTER = 28,
 	REC_SCHED = 29,
+	REC_POSIX_TIMER = 30,
 	REC_TYPE_MAX
 };
 
@@ -131,6 +132,22 @@ struct rec_creds {
 	uint32_t no_new_privs;
 	uint32_t dumpable;
 	uint32_t pad;
+};
+
+/*
+ * core-PID.img: one per POSIX timer (timer_create), in increasing ID order. The time left is
+ * what timer_gettime() said at dump; it is armed again with that much left at restore.
+ */
+struct rec_posix_timer {
+	int32_t id;
+	int32_t clock;	 /* clockid as the kernel keeps it: a CPU-time clock is negative */
+	uint32_t notify; /* SIGEV_SIGNAL 0, SIGEV_NONE 1, SIGEV_THREAD 2, | SIGEV_THREAD_ID 4 */
+	int32_t signo;
+	uint64_t sigval;
+	uint32_t tid;	      /* SIGEV_THREAD_ID: the thread signalled, else 0 */
+	int32_t overrun;      /* timer_getoverrun(): of the last signal delivered */
+	uint64_t value_ns;    /* time left, 0: disarmed */
+	uint64_t interval_ns; /* 0: one-shot */
 };
 
 /* REC_TIDS, in core-PID.img: the threads of the process, leader first, an array of u32. */

@@ -29,6 +29,12 @@ struct blob_rlimit {
 	uint64_t cur, max;
 };
 
+/* The kernel's struct __kernel_itimerspec: what timer_gettime and timer_settime use. */
+struct blob_itimerspec {
+	int64_t interval_sec, interval_nsec;
+	int64_t value_sec, value_nsec;
+};
+
 struct blob_stack {
 	uint64_t sp;
 	int32_t flags;
@@ -47,6 +53,7 @@ enum parasite_cmd {
 	PARASITE_CMD_DUMP_SIGACTIONS = 1,
 	PARASITE_CMD_DUMP_MISC = 2,
 	PARASITE_CMD_FINI = 3,
+	PARASITE_CMD_DUMP_TIMERS = 4,
 };
 
 struct parasite_misc {
@@ -59,6 +66,23 @@ struct parasite_misc {
 	uint32_t dumpable;
 	int32_t child_subreaper;
 	uint32_t pad;
+};
+
+/*
+ * POSIX timers, a batch at a time: cryo fills in the IDs (from /proc/PID/timers), the parasite
+ * what timer_gettime and timer_getoverrun say of each.
+ */
+#define PARASITE_TIMER_BATCH 64
+struct parasite_timer {
+	int32_t id;
+	int32_t overrun;
+	struct blob_itimerspec spec;
+};
+
+struct parasite_timers {
+	uint32_t nr;
+	uint32_t pad;
+	struct parasite_timer timers[PARASITE_TIMER_BATCH];
 };
 
 /* What the parasite finds out in each thread, run there in turn (blob_thread_entry). */
@@ -78,6 +102,7 @@ struct parasite_args {
 	/* out: answers */
 	struct blob_sigaction sigactions[BLOB_NSIG]; /* index signo - 1 */
 	struct parasite_misc misc;
+	struct parasite_timers timers; /* in and out */
 };
 
 /* ---- restorer ------------------------------------------------------------------------------ */
@@ -134,6 +159,28 @@ struct blob_siginfo {
 	uint8_t info[128];
 };
 
+/* The kernel's struct sigevent (64 bytes): what timer_create reads. */
+struct blob_sigevent {
+	uint64_t value;
+	int32_t signo;
+	int32_t notify;
+	int32_t tid; /* SIGEV_THREAD_ID */
+	int32_t pad[11];
+};
+
+/*
+ * A POSIX timer: created with its ID, then armed with the time it had left. overrun > 0: the
+ * restorer makes the kernel count that many overruns first (see restore_timers()).
+ */
+struct restorer_timer {
+	int32_t id;
+	int32_t clock;
+	struct blob_sigevent event;
+	struct blob_itimerspec spec;
+	int32_t overrun;
+	int32_t pad;
+};
+
 /* prctl(PR_SET_MM, PR_SET_MM_MAP): the kernel's struct prctl_mm_map. */
 struct blob_mm_map {
 	uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack;
@@ -161,6 +208,7 @@ enum restorer_step {
 	RST_THREAD_STATE,
 	RST_SIGQUEUE,
 	RST_SECCOMP,
+	RST_TIMER,
 	RST_NR_STEPS,
 };
 
@@ -184,6 +232,8 @@ struct restorer_args {
 	uint32_t nr_sigq;
 	uint32_t nr_filters;
 	uint64_t filters; /* every thread's seccomp filters: struct restorer_filter[nr_filters] */
+	uint32_t nr_timers;
+	uint64_t timers; /* struct restorer_timer[nr_timers], in ID order */
 
 	uint32_t uid[3], gid[3]; /* real, effective, saved */
 	uint32_t nr_groups;

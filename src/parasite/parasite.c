@@ -70,6 +70,27 @@ static int dump_misc(struct parasite_args *args)
 	return sys_call2(__NR_prctl, PR_GET_CHILD_SUBREAPER, &misc->child_subreaper);
 }
 
+/* Each timer of the batch cryo named: the time left, the interval and the last overrun count. */
+static int dump_timers(struct parasite_timers *batch)
+{
+	uint32_t i;
+
+	if (batch->nr > PARASITE_TIMER_BATCH)
+		return -22; /* EINVAL */
+	for (i = 0; i < batch->nr; i++) {
+		struct parasite_timer *t = &batch->timers[i];
+		long ret = sys_call2(__NR_timer_gettime, t->id, &t->spec);
+
+		if (ret)
+			return ret;
+		ret = sys_call1(__NR_timer_getoverrun, t->id);
+		if (ret < 0)
+			return ret;
+		t->overrun = ret;
+	}
+	return 0;
+}
+
 static int serve(int sk, struct parasite_args *args)
 {
 	for (;;) {
@@ -85,6 +106,9 @@ static int serve(int sk, struct parasite_args *args)
 			break;
 		case PARASITE_CMD_DUMP_MISC:
 			status = dump_misc(args);
+			break;
+		case PARASITE_CMD_DUMP_TIMERS:
+			status = dump_timers(&args->timers);
 			break;
 		case PARASITE_CMD_FINI:
 			status = 0;

@@ -6,19 +6,23 @@
  * here, with nothing but system calls:
  *   park the kernel's special mappings, unmap everything of cryo, move each premapped VMA home
  *   with its protection, put the special mappings where the task had them, set the mm layout,
- *   rlimits, timers; install the seccomp filters every thread shares; clone the other threads
- *   with their own TIDs; then each thread sets what is its own (rseq, robust list,
- *   clear_child_tid, name, seccomp, credentials) and rt_sigreturns into its saved registers. cryo
- *   traces every thread: it catches each sigreturn, unmaps this region and lets the task go.
+ *   rlimits, interval timers; install the seccomp filters every thread shares; clone the other
+ *   threads with their own TIDs; create the POSIX timers, queue the pending signals; then each
+ *   thread sets what is its own (rseq, robust list, clear_child_tid, name, seccomp, credentials)
+ *   and rt_sigreturns into its saved registers. cryo traces every thread: it catches each
+ *   sigreturn, unmaps this region and lets the task go.
  */
 #include <linux/filter.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <linux/signal.h>
+#include <linux/time.h>
 
 #include "blob-lib.h"
 #include "blob.h"
+#include "common/kernel-compat.h"
 #include "images/records.h"
 #include "syscall.h"
 
@@ -303,6 +307,104 @@ static void set_seccomp(struct restorer_args *args, const struct restorer_thread
 		fail(args, RST_SECCOMP, "cannot enter seccomp strict mode", ret);
 }
 
+/* ---- POSIX timers ---------------------------------------------------------------------------- */
+
+#define NSEC_PER_SEC 1000000000ll
+#define MAX_STRAY_SIGNALS 8
+
+/* Signals taken by rt_sigtimedwait that were not the one waited for: queued again after. */
+struct strays {
+	uint32_t nr;
+	struct blob_siginfo info[MAX_STRAY_SIGNALS];
+};
+
+static void create_timers(struct restorer_args *args, const struct restorer_timer *timers)
+{
+	uint32_t i;
+	long ret;
+
+	ret = sys_call2(__NR_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON);
+	if (ret)
+		fail(args, RST_TIMER, "cannot create timers with given IDs (prctl)", ret);
+	for (i = 0; i < args->nr_timers; i++) {
+		int id = timers[i].id; /* in this mode, the ID the timer is to have */
+
+		ret = sys_call3(__NR_timer_create, timers[i].clock, &timers[i].event, &id);
+		if (ret)
+			fail(args, RST_TIMER, "cannot create a POSIX timer", ret);
+	}
+	sys_call2(__NR_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF);
+}
+
+/*
+ * A timer's overrun count is set only when one of its signals is delivered: the kernel counts
+ * the intervals by which the signal came late and arms the timer for the next one. So the timer
+ * is armed, absolute, overrun + 1 intervals before it is due: it fires at once, and its signal
+ * is taken here, which makes the kernel count the overruns and arm it where it was due. (On
+ * CLOCK_REALTIME the timer then follows changes of the wall clock, as an absolute one does.)
+ * Other signals taken meanwhile are kept in strays.
+ */
+static long replay_overrun(const struct restorer_timer *t, struct strays *strays)
+{
+	struct blob_itimerspec at = t->spec;
+	struct {
+		int64_t sec, nsec;
+	} now, wait = {1, 0};
+	uint64_t set = 1ull << (t->event.signo - 1);
+	int64_t due;
+	siginfo_t info;
+	long ret = sys_call2(__NR_clock_gettime, t->clock, &now);
+
+	if (ret)
+		return ret;
+	due = now.sec * NSEC_PER_SEC + now.nsec + t->spec.value_sec * NSEC_PER_SEC +
+	      t->spec.value_nsec -
+	      (t->overrun + 1ll) * (t->spec.interval_sec * NSEC_PER_SEC + t->spec.interval_nsec);
+	at.value_sec = due / NSEC_PER_SEC;
+	at.value_nsec = due % NSEC_PER_SEC;
+	ret = sys_call4(__NR_timer_settime, t->id, TIMER_ABSTIME, &at, 0);
+	while (!ret) {
+		ret = sys_call4(__NR_rt_sigtimedwait, &set, &info, &wait, 8);
+		if (ret < 0)
+			return ret;
+		if (info.si_code == SI_TIMER && info.si_tid == t->id)
+			return 0;
+		if (strays->nr == MAX_STRAY_SIGNALS)
+			return -28; /* ENOSPC */
+		memcpy(strays->info[strays->nr++].info, &info, sizeof(info));
+		ret = 0;
+	}
+	return ret;
+}
+
+/*
+ * Every timer is created with its own ID, once the threads it may signal exist, then armed with
+ * the time it had left, relative, the overruns counted again where the dump saw some. Before
+ * the pending signals are queued: no signal of theirs can be taken for a timer's.
+ */
+static void restore_timers(struct restorer_args *args)
+{
+	const struct restorer_timer *timers = (const struct restorer_timer *)args->timers;
+	struct strays strays = {0};
+	uint32_t i;
+
+	if (!args->nr_timers)
+		return;
+	create_timers(args, timers);
+	for (i = 0; i < args->nr_timers; i++) {
+		const struct restorer_timer *t = &timers[i];
+		long ret = 0;
+
+		if (t->overrun)
+			ret = replay_overrun(t, &strays);
+		else if (t->spec.value_sec || t->spec.value_nsec)
+			ret = sys_call4(__NR_timer_settime, t->id, 0, &t->spec, 0);
+		if (ret)
+			fail(args, RST_TIMER, "cannot arm a POSIX timer", ret);
+	}
+	queue_signals(args, strays.info, strays.nr, 0);
+}
+
 /* What each thread keeps of its own, set by the thread itself, then its saved registers. */
 static void __attribute__((noreturn)) finish_thread(struct restorer_thread *t)
 {
@@ -374,10 +476,11 @@ void restorer_main(struct restorer_args *args)
 	set_mm(args);
 	set_rlimits(args);
 	set_itimers(args);
-	queue_signals(args, (const struct blob_siginfo *)args->sigq, args->nr_sigq, 0);
 	/* Inherited by the threads cloned next: shared, as they were. */
 	install_filters(args, args->filters, args->nr_filters);
 	clone_threads(args);
+	restore_timers(args);
+	queue_signals(args, (const struct blob_siginfo *)args->sigq, args->nr_sigq, 0);
 	/* The other threads' failures now only show in the exit status cryo reports. */
 	sys_call1(__NR_close, args->log_fd);
 	finish_thread((struct restorer_thread *)args->threads);

@@ -66,7 +66,8 @@ static void layout(const struct task_image *ti, struct bootstrap *bs)
 	bs->threads = bs->vmas + PAGE_ALIGN(ti->nr_vmas * sizeof(struct restorer_vma));
 	bs->sigq = bs->threads + PAGE_ALIGN(ti->nr_threads * sizeof(struct restorer_thread));
 	bs->seccomp = bs->sigq + PAGE_ALIGN(pending_signals(ti) * sizeof(struct blob_siginfo));
-	off = bs->seccomp + PAGE_ALIGN(seccomp_area_size(ti));
+	bs->timers = bs->seccomp + PAGE_ALIGN(seccomp_area_size(ti));
+	off = bs->timers + PAGE_ALIGN(ti->nr_timers * sizeof(struct restorer_timer));
 	bs->stack_top = off + RESTORER_STACK_SIZE;
 	bs->thread_areas = bs->stack_top;
 	bs->len = bs->thread_areas + ti->nr_threads * THREAD_AREA_SIZE;
@@ -83,6 +84,7 @@ static void relocate(struct bootstrap *bs, uint64_t start)
 	bs->threads += start;
 	bs->sigq += start;
 	bs->seccomp += start;
+	bs->timers += start;
 	bs->stack_top += start;
 	bs->thread_areas += start;
 }

@@ -25,7 +25,7 @@ int cryo_restore(const struct restore_opts *opts);
 /*
  * The bootstrap region, reserved in a hole of the task's future address space:
  *   [premapped VMAs][parked special mappings][restorer blob][arguments, VMA table, threads,
- *   pending signals, seccomp filters]
+ *   pending signals, seccomp filters, POSIX timers]
  *   [restorer stack][per thread: its signal frame, its restorer stack]
  * Everything the restorer needs once cryo is unmapped lives here.
  */
@@ -40,6 +40,7 @@ struct bootstrap {
 	uint64_t sigq;	       /* struct blob_siginfo[]: the process's pending signals, then each
 				* thread's */
 	uint64_t seccomp;      /* seccomp filters: the process's, then each thread's */
+	uint64_t timers;       /* struct restorer_timer[] */
 	uint64_t stack_top;    /* the leader's restorer stack */
 	uint64_t thread_areas; /* each thread's signal frame and restorer stack */
 };
@@ -74,6 +75,9 @@ void place_seccomp(const struct task_image *ti, const struct bootstrap *bs,
 /* sched.c: a thread's scheduling settings, set from outside. */
 int restore_sched(pid_t tid, const struct rec_sched *s);
 
+/* timers.c: the POSIX timers for the restorer, in the bootstrap region. */
+void fill_timers(const struct task_image *ti, const struct bootstrap *bs,
+		 struct restorer_args *args);
 /* One process of the tree to restore. */
 struct restore_proc {
 	struct rec_process rec;

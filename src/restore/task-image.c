@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -134,6 +135,27 @@ static int take_filter(const struct img *img, const struct img_rec *rec, struct 
 	return 0;
 }
 
+/* In increasing ID order; what refers to threads is checked once they are known. */
+static int take_timer(const struct img *img, const struct img_rec *rec, struct task_image *ti)
+{
+	const struct rec_posix_timer *t = rec->data;
+	struct rec_posix_timer *grown;
+
+	if (t->id < 0 || (ti->nr_timers && ti->timers[ti->nr_timers - 1].id >= t->id))
+		return bad(img, "POSIX timers out of order");
+	if (t->overrun < 0 || (t->notify != SIGEV_NONE && (t->signo < 1 || t->signo > 64)))
+		return bad(img, "POSIX timer with a bad signal or overrun");
+	if (t->notify != SIGEV_SIGNAL && t->notify != SIGEV_NONE && t->notify != SIGEV_THREAD &&
+	    t->notify != (SIGEV_SIGNAL | SIGEV_THREAD_ID))
+		return bad(img, "POSIX timer with an unknown notification");
+	grown = realloc(ti->timers, (ti->nr_timers + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->timers = grown;
+	grown[ti->nr_timers++] = *t;
+	return 0;
+}
+
 static int take_core_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	const struct rec_sigaction *sa = rec->data;
@@ -176,6 +198,8 @@ static int take_core_rec(const struct img *img, const struct img_rec *rec, struc
 		return take_siginfo(rec, &ti->sigq);
 	case REC_SECCOMP_FILTER:
 		return take_filter(img, rec, &ti->filters);
+	case REC_POSIX_TIMER:
+		return take_timer(img, rec, ti);
 	}
 	return bad(img, "record of a kind that does not belong here");
 }
@@ -482,6 +506,8 @@ int task_image_load(int dirfd, int pid, struct task_image *ti)
 		ret = check_complete(ti, core.seen, mm.seen);
 	if (!ret)
 		ret = load_threads(dirfd, ti);
+	if (!ret)
+		ret = check_timers(ti);
 	/* Checked now; each process opens its own when it restores. */
 	if (!ret)
 		ret = open_pages(dirfd, ti);
@@ -513,6 +539,7 @@ void task_image_free(struct task_image *ti)
 	}
 	free(ti->sigq.info);
 	free_chain(&ti->filters);
+	free(ti->timers);
 	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);

@@ -62,6 +62,8 @@ struct task_image {
 	struct rec_itimer itimers[3];
 	struct rec_rlimit rlimits[16];
 	struct rec_creds creds;
+	struct rec_posix_timer *timers; /* in increasing ID order */
+	size_t nr_timers;
 	uint32_t groups[REC_GROUPS_MAX];
 	uint32_t nr_groups;
 	char cwd[PATH_MAX], root[PATH_MAX], exe[PATH_MAX];
@@ -81,6 +83,8 @@ struct task_image {
 };
 
 int task_image_load(int dirfd, int pid, struct task_image *ti);
+/* timers.c: a timer's thread is one of the task's, and this kernel can restore timer IDs. */
+int check_timers(const struct task_image *ti);
 /* pages-PID.img, open in ti->pages_fd, its size checked against pagemap-PID.img. */
 int open_pages(int dirfd, struct task_image *ti);
 void task_image_free(struct task_image *ti);

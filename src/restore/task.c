@@ -250,6 +250,7 @@ int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
 	args->log_fd = log_fd;
 	fill_mm(ti, args, exe_fd);
 	fill_state(ti, args);
+	fill_timers(ti, bs, args);
 	ret = fill_threads(ti, bs, args);
 	if (!ret)
 		place_seccomp(ti, bs, args);

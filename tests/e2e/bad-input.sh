@@ -67,3 +67,13 @@ wait_until 10 "the child to be forked" has_child "$pid"
 expect_error "dump of a tree sharing anonymous memory" "$CRYO" dump -t "$pid" -D "$img"
 grep -q "share anonymous memory" "$tmp/expect_error.err" || fail "the error does not say why"
 untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
+
+# A POSIX timer cryo cannot create again as it was: one on the CPU clock of "the calling thread"
+# in a process of two threads (which thread, nothing shows). Refused before anything is touched.
+start "$tmp/timers.out" "$WORKLOADS/wl_timers" "$tmp/go-timers" refuse
+wait_ready "$pid" "$tmp/timers.out"
+expect_error "dump of a process with a timer on an unknown thread's CPU clock" \
+	"$CRYO" dump -t "$pid" -D "$img"
+grep -q "POSIX timer [0-9]* measures the CPU time of the thread that created it" \
+	"$tmp/expect_error.err" || fail "the error does not say why"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"

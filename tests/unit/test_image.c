@@ -217,6 +217,7 @@ static const struct sample samples[] = {
     {REC_SECCOMP, sizeof(struct rec_seccomp), NULL, 0},
     {REC_SECCOMP_FILTER, sizeof(struct rec_seccomp_filter), NULL, 16},
     {REC_SCHED, sizeof(struct rec_sched), NULL, 0},
+    {REC_POSIX_TIMER, sizeof(struct rec_posix_timer), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -290,6 +291,9 @@ static void test_every_type_has_a_sample(void **state)
 	size_t i;
 
 	assert_int_equal(samples[NR_SAMPLES - 1].type, REC_END);
+	for (i = 0; i < NR_SAMPLES; i++)
+		if (!rec_desc(samples[i].type))
+			fail_msg("sample %zu: record type %u has no description", i, samples[i].type);
 	for (type = 1; type < REC_TYPE_MAX; type++) {
 		for (i = 0; i < NR_SAMPLES && samples[i].type != type; i++)
 			;

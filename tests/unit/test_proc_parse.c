@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -419,6 +421,37 @@ static const char *const fdinfo_samples[] = {
 	"it_interval: (0, 0)\n",
 };
 
+/* /proc/PID/timers of a test program, newest first, with gaps in the IDs (0, 2 and 9 deleted). */
+static const char timers_sample[] =
+	"ID: 12\n"
+	"signal: 0/fea3eaae88bf9696\n"
+	"notify: none/pid.24442\n"
+	"ClockID: -195586\n"
+	"ID: 11\n"
+	"signal: 0/20b47e4ef07b5912\n"
+	"notify: none/pid.24442\n"
+	"ClockID: -6\n"
+	"ID: 10\n"
+	"signal: 0/814d892c2e2df861\n"
+	"notify: none/pid.24442\n"
+	"ClockID: 1\n"
+	"ID: 8\n"
+	"signal: 38/8e640211a734d8e4\n"
+	"notify: signal/pid.24442\n"
+	"ClockID: 1\n"
+	"ID: 5\n"
+	"signal: 36/a439a8133a1f5b3e\n"
+	"notify: signal/tid.24448\n"
+	"ClockID: 1\n"
+	"ID: 4\n"
+	"signal: 12/0000000000000000\n"
+	"notify: thread/pid.24442\n"
+	"ClockID: 0\n"
+	"ID: 1\n"
+	"signal: 0/0000000000000000\n"
+	"notify: none/pid.24442\n"
+	"ClockID: 7\n";
+
 /* clang-format on */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -472,8 +505,8 @@ static void check_fails(int rc, int err, const char *what)
 
 /* ---- parsing a buffer of exactly len bytes -------------------------------------------------- */
 
-enum kind { SMAPS, STAT, STATUS, FDINFO };
-static const char *const kind_name[] = {"smaps", "stat", "status", "fdinfo"};
+enum kind { SMAPS, STAT, STATUS, FDINFO, TIMERS };
+static const char *const kind_name[] = {"smaps", "stat", "status", "fdinfo", "timers"};
 
 /* Every result a parser gives, filled with PATTERN first to see that a failure leaves it alone. */
 struct parsed {
@@ -482,6 +515,8 @@ struct parsed {
 	struct proc_stat stat;
 	struct proc_status status;
 	struct proc_fdinfo fdinfo;
+	struct proc_timer *timers;
+	size_t nr_timers;
 };
 #define PATTERN 0xa5
 
@@ -518,6 +553,9 @@ static int parse_len(enum kind kind, const char *text, size_t len, struct parsed
 	case FDINFO:
 		rc = proc_parse_fdinfo_buf(copy, len, &out->fdinfo);
 		break;
+	case TIMERS:
+		rc = proc_parse_timers_buf(copy, len, &out->timers, &out->nr_timers);
+		break;
 	}
 	free(copy);
 	return rc;
@@ -548,6 +586,10 @@ static void expect_fails_len(enum kind kind, const char *text, size_t len, int e
 		break;
 	case FDINFO:
 		assert_true(untouched(&p.fdinfo, sizeof(p.fdinfo)));
+		break;
+	case TIMERS:
+		assert_null(p.timers);
+		assert_int_equal(p.nr_timers, 0);
 		break;
 	}
 }
@@ -666,9 +708,18 @@ static void check_truncations(enum kind kind, const char *sample,
 			assert_memory_equal(p.vmas, whole.vmas, p.nr * sizeof(*p.vmas));
 			free(p.vmas);
 		}
+		/* The newest timers come first: a prefix holds those of the highest IDs. */
+		if (kind == TIMERS) {
+			assert_int_equal(p.nr_timers, count_lines(sample, len, "ClockID:"));
+			assert_memory_equal(p.timers, whole.timers + whole.nr_timers - p.nr_timers,
+					    p.nr_timers * sizeof(*p.timers));
+			free(p.timers);
+		}
 	}
 	if (kind == SMAPS)
 		free(whole.vmas);
+	if (kind == TIMERS)
+		free(whole.timers);
 }
 
 /* A NUL byte anywhere is refused, naming its offset. */
@@ -1413,6 +1464,149 @@ static void test_fdinfo_live(void **state)
 	assert_true(fi.mnt_id > 0);
 }
 
+/* ---- timers ---------------------------------------------------------------------------------- */
+
+static void test_timers_sample(void **state)
+{
+	static const struct proc_timer want[] = {
+	    {1, 7, 0, SIGEV_NONE, 0, 24442, 0},
+	    {4, 0, 12, SIGEV_THREAD, 0, 24442, 0},
+	    {5, 1, 36, SIGEV_SIGNAL | SIGEV_THREAD_ID, 0xa439a8133a1f5b3e, 24448, 0},
+	    {8, 1, 38, SIGEV_SIGNAL, 0x8e640211a734d8e4, 24442, 0},
+	    {10, 1, 0, SIGEV_NONE, 0x814d892c2e2df861, 24442, 0},
+	    {11, -6, 0, SIGEV_NONE, 0x20b47e4ef07b5912, 24442, 0},
+	    {12, -195586, 0, SIGEV_NONE, 0xfea3eaae88bf9696, 24442, 0},
+	};
+	struct parsed p;
+
+	expect_ok(TIMERS, timers_sample, &p);
+	assert_int_equal(p.nr_timers, ARRAY_SIZE(want));
+	assert_memory_equal(p.timers, want, sizeof(want));
+	free(p.timers);
+}
+
+static void test_timers_variants(void **state)
+{
+	struct parsed p;
+
+	/* No timers: an empty file, the only /proc file that may be. */
+	expect_ok(TIMERS, "", &p);
+	assert_null(p.timers);
+	assert_int_equal(p.nr_timers, 0);
+
+	/* The extremes: the highest ID, any signal number with SIGEV_NONE, the lowest clock. */
+	expect_ok(TIMERS,
+		  "ID: 2147483647\nsignal: -7/ffffffffffffffff\nnotify: none/pid.0\n"
+		  "ClockID: -2147483648\nID: 0\nsignal: 64/0\nnotify: signal/tid.2147483647\n"
+		  "ClockID: 2147483647\n",
+		  &p);
+	assert_int_equal(p.nr_timers, 2);
+	assert_int_equal(p.timers[0].id, 0);
+	assert_int_equal(p.timers[0].target, INT32_MAX);
+	assert_int_equal(p.timers[0].clock, INT32_MAX);
+	assert_int_equal(p.timers[1].id, INT32_MAX);
+	assert_int_equal(p.timers[1].signo, -7);
+	assert_int_equal(p.timers[1].sigval, UINT64_MAX);
+	assert_int_equal(p.timers[1].clock, INT32_MIN);
+	free(p.timers);
+}
+
+static bool timers_complete(const char *text, size_t len)
+{
+	return !len || ends_with_line(text, len, "ClockID:");
+}
+
+static void test_timers_truncated(void **state)
+{
+	check_truncations(TIMERS, timers_sample, timers_complete);
+}
+
+static void test_timers_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"ID: 12", "ID: -1\n", -EINVAL},
+	    {"ID: 12", "ID: 2147483648\n", -EINVAL},
+	    {"ID: 12", "ID: 12 13\n", -EINVAL},
+	    {"ID: 12", "ID:\n", -EINVAL},
+	    {"ID: 12", "Id: 12\n", -EINVAL},
+	    {"ID: 12", "IDs: 12\n", -EINVAL},
+	    {"ID: 12", "signal: 0/0\n", -EINVAL},
+	    {"ID: 11", "ID: 12\n", -EINVAL}, /* listed twice */
+	    {"signal: 0/fea3", "signal: 34\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: 34/\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: /0\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: x/0\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: 2147483648/0\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: 34/0x10\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: 34/10000000000000000\n", -EINVAL},
+	    {"signal: 0/fea3", "signal: 34/12 34\n", -EINVAL},
+	    {"notify: none", "notify: none/tid.5\n", -EINVAL},
+	    {"notify: none", "notify: thread/tid.5\n", -EINVAL},
+	    {"notify: none", "notify: bogus/pid.5\n", -EINVAL},
+	    {"notify: none", "notify: signal/pgid.5\n", -EINVAL},
+	    {"notify: none", "notify: signal/pid5\n", -EINVAL},
+	    {"notify: none", "notify: signal.pid/5\n", -EINVAL},
+	    {"notify: none", "notify: signal/pid.-5\n", -EINVAL},
+	    {"notify: none", "notify: signal/pid.\n", -EINVAL},
+	    {"notify: none", "notify: signal\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: -2147483649\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: 2147483648\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: --2\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: -\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: +2\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID:\n", -EINVAL},
+	    {"ClockID: -195586", "ClockID: 1 2\n", -EINVAL},
+	};
+
+	check_line_cases(TIMERS, timers_sample, cases, ARRAY_SIZE(cases));
+	expect_fails(TIMERS, "\n", -EINVAL, "timers line 1: '' where ID: was expected");
+	expect_fails(TIMERS, "ID: 1\nnotify: none/pid.1\nsignal: 0/0\nClockID: 1\n", -EINVAL,
+		     "timers line 2: 'notify");
+	expect_fails(TIMERS, "ID: 1\nsignal: 0/0\nnotify: none/pid.1\n", -EINVAL,
+		     "timers: timer without its ClockID line");
+	check_nul_byte(TIMERS, timers_sample);
+}
+
+/* Timers of this process: a signal with a sigval, one aimed at this thread, one without signal. */
+static void test_timers_live(void **state)
+{
+	struct sigevent signal_ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN + 2};
+	struct sigevent thread_ev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGUSR2};
+	struct sigevent none_ev = {.sigev_notify = SIGEV_NONE};
+	struct proc_timer *timers;
+	int ids[3], i;
+	size_t nr;
+
+	signal_ev.sigev_value.sival_ptr = (void *)0x1234abcdull;
+	thread_ev._sigev_un._tid = gettid();
+	assert_int_equal(syscall(SYS_timer_create, CLOCK_BOOTTIME, &signal_ev, &ids[0]), 0);
+	assert_int_equal(syscall(SYS_timer_create, CLOCK_MONOTONIC, &thread_ev, &ids[1]), 0);
+	assert_int_equal(syscall(SYS_timer_create, CLOCK_PROCESS_CPUTIME_ID, &none_ev, &ids[2]), 0);
+	check_ok(proc_parse_timers(getpid(), &timers, &nr));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(syscall(SYS_timer_delete, ids[i]), 0);
+
+	assert_int_equal(nr, 3);
+	assert_true(ids[0] < ids[1] && ids[1] < ids[2]);
+	assert_int_equal(timers[0].id, ids[0]);
+	assert_int_equal(timers[0].clock, CLOCK_BOOTTIME);
+	assert_int_equal(timers[0].notify, SIGEV_SIGNAL);
+	assert_int_equal(timers[0].signo, SIGRTMIN + 2);
+	assert_int_equal(timers[0].sigval, 0x1234abcd);
+	assert_int_equal(timers[0].target, getpid());
+	assert_int_equal(timers[1].notify, SIGEV_SIGNAL | SIGEV_THREAD_ID);
+	assert_int_equal(timers[1].signo, SIGUSR2);
+	assert_int_equal(timers[1].target, gettid());
+	/* The kernel keeps the process CPU clock as "CPU time of pid 0, scheduler kind". */
+	assert_int_equal(timers[2].clock, -6);
+	assert_int_equal(timers[2].notify, SIGEV_NONE);
+	free(timers);
+
+	check_ok(proc_parse_timers(getpid(), &timers, &nr));
+	assert_null(timers);
+	assert_int_equal(nr, 0);
+}
+
 /* ---- reading files, and the messages of the pid forms ---------------------------------------- */
 
 static void test_read_file(void **state)
@@ -1434,6 +1628,7 @@ static void test_read_file(void **state)
 static void test_pid_forms_name_the_file(void **state)
 {
 	struct proc_vma sentinel, *vmas = &sentinel;
+	struct proc_timer timer, *timers;
 	struct proc_status status;
 	struct proc_fdinfo fi;
 	struct proc_stat st;
@@ -1447,6 +1642,12 @@ static void test_pid_forms_name_the_file(void **state)
 	check_fails(proc_parse_smaps(INT_MAX, &vmas, &nr), -ENOENT,
 		    "Cannot open /proc/2147483647/smaps");
 	assert_null(vmas);
+	assert_int_equal(nr, 0);
+	timers = &timer;
+	nr = 1;
+	check_fails(proc_parse_timers(INT_MAX, &timers, &nr), -ENOENT,
+		    "Cannot open /proc/2147483647/timers");
+	assert_null(timers);
 	assert_int_equal(nr, 0);
 
 	/* A kernel thread has an empty smaps: the message names /proc/2/smaps. */
@@ -1484,6 +1685,11 @@ int main(void)
 	    cmocka_unit_test(test_fdinfo_truncated),
 	    cmocka_unit_test(test_fdinfo_corrupt),
 	    cmocka_unit_test(test_fdinfo_live),
+	    cmocka_unit_test(test_timers_sample),
+	    cmocka_unit_test(test_timers_variants),
+	    cmocka_unit_test(test_timers_truncated),
+	    cmocka_unit_test(test_timers_corrupt),
+	    cmocka_unit_test(test_timers_live),
 	    cmocka_unit_test(test_read_file),
 	    cmocka_unit_test(test_pid_forms_name_the_file),
 	};
