@@ -2,8 +2,8 @@
 /*
  * fds-PID.img: the task's file descriptors. Each is described from outside (/proc/PID/fd links,
  * fdinfo for offset and flags); descriptors that share one open file description (dup, 2>&1)
- * are found with kcmp and restored shared. A kind cryo cannot restore yet fails the dump, naming
- * the descriptor.
+ * are found with kcmp and restored shared. A memfd is named by its dev and ino, its object is in
+ * shmem.img. A kind cryo cannot restore yet fails the dump, naming the descriptor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,8 +27,7 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The task's descriptor numbers, sorted. */
-static int list_fds(pid_t pid, int **fds, size_t *nr)
+int list_fds(pid_t pid, int **fds, size_t *nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -62,7 +61,9 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 
 static int fd_kind(pid_t pid, int fd, const struct stat *st, const char *path, uint32_t *kind)
 {
-	if (S_ISREG(st->st_mode))
+	if (fd_is_memfd(st, path))
+		*kind = FD_MEMFD;
+	else if (S_ISREG(st->st_mode))
 		*kind = FD_REGULAR;
 	else if (S_ISDIR(st->st_mode))
 		*kind = FD_DIRECTORY;
@@ -113,7 +114,7 @@ static int describe_fd(pid_t pid, int fd, struct rec_fd *rec, char *path, size_t
 	rec->open_flags = fi.flags & ~O_CLOEXEC;
 	rec->fd_flags = fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
 	rec->pos = fi.pos;
-	rec->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	rec->size = rec->kind == FD_REGULAR ? (uint64_t)st.st_size : 0;
 	rec->dev = st.st_dev;
 	rec->ino = st.st_ino;
 	rec->mode = st.st_mode;

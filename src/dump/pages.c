@@ -3,9 +3,10 @@
  * pagemap-PID.img and pages-PID.img: the content of every page the task has, read from outside.
  *
  * PAGEMAP_SCAN finds, VMA by VMA, the runs of pages worth storing: present or swapped, never the
- * shared zero page, and in a private file mapping only the pages the task changed (a page still
- * the file's is found in the file at restore). process_vm_readv copies many runs in one call into
- * a large buffer, written to pages-PID.img in one write.
+ * shared zero page, and in a private file or memfd mapping only the pages the task changed (a
+ * page still the file's is found in the file at restore); shared anonymous memory and shared
+ * memfd mappings are stored once in shmem.img instead. process_vm_readv copies many runs in one
+ * call into a large buffer, written to pages-PID.img in one write.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,7 +136,7 @@ static void scan_masks(uint32_t kind, struct pm_scan_arg *arg)
 	/* "inverted + mask": the category must be absent */
 	arg->category_inverted = PAGE_IS_PFNZERO;
 	arg->category_mask = PAGE_IS_PFNZERO;
-	if (kind == VMA_FILE_PRIVATE) {
+	if (kind == VMA_FILE_PRIVATE || kind == VMA_MEMFD_PRIVATE) {
 		arg->category_inverted |= PAGE_IS_FILE;
 		arg->category_mask |= PAGE_IS_FILE;
 	}
@@ -169,11 +170,6 @@ static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_
 	return ret;
 }
 
-static int stores_pages(uint32_t kind)
-{
-	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
-}
-
 static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
 {
 	size_t i;
@@ -187,7 +183,7 @@ static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
 			ret = 0;
 			continue;
 		}
-		if (!ret && stores_pages(kind))
+		if (!ret && vma_kind_stores_pages(kind))
 			ret = dump_vma_pages(d, &t->vmas[i], kind);
 	}
 	return ret ? ret : flush_batch(d);
@@ -223,7 +219,7 @@ int dump_pages(struct dump_task *t)
 	if (!ret)
 		ret = img_create(t->dirfd, IMG_KIND_PAGEMAP, t->pid, &d->pagemap);
 	if (!ret)
-		ret = img_pages_create(t->dirfd, t->pid, &d->pages);
+		ret = img_pages_create(t->dirfd, IMG_KIND_PAGES, t->pid, &d->pages);
 	if (!ret) {
 		use_direct_io(d->pages.fd);
 		ret = dump_all_vmas(d, t);

@@ -25,6 +25,8 @@ enum img_kind {
 	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
 	IMG_KIND_THREAD = 7,	/* thread-TID.img: one thread's registers and own state */
 	IMG_KIND_PSTREE = 8,	/* pstree.img: the processes of the tree, parents first */
+	IMG_KIND_SHMEM = 9,	/* shmem.img: shared memory objects (shared anonymous, memfd) */
+	IMG_KIND_SHMEM_PAGES = 10, /* shmem-pages.img: their contents, as pages-PID.img */
 	IMG_KIND_MAX
 };
 
@@ -51,6 +53,8 @@ enum rec_type {
 	REC_PROCESS = 20,
 	REC_SIGINFO = 21,
 	REC_CREDS = 22,
+	REC_SHMEM = 30,
+	REC_SHMEM_RUN = 31,
 	REC_TYPE_MAX
 };
 
@@ -209,11 +213,19 @@ enum rec_vma_kind {
 	VMA_ANON_PRIVATE = 1, /* heap, stack, anonymous mmap */
 	VMA_FILE_PRIVATE = 2, /* binary, libraries: only pages that differ from the file are stored */
 	VMA_FILE_SHARED = 3,  /* content stays in the file */
-	VMA_ANON_SHARED = 4,
+	VMA_ANON_SHARED = 4,  /* content in its object of shmem.img */
 	VMA_VDSO = 5,	      /* the kernel's special mappings: placed, never stored */
 	VMA_VVAR = 6,
 	VMA_VVAR_VCLOCK = 7,
+	VMA_MEMFD_SHARED = 8,  /* content in the memfd's object of shmem.img */
+	VMA_MEMFD_PRIVATE = 9, /* only pages that differ from the memfd are stored */
 };
+
+/* Whether pagemap-PID.img stores pages of a VMA of this kind (shmem objects keep their own). */
+static inline int vma_kind_stores_pages(uint32_t kind)
+{
+	return kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE || kind == VMA_MEMFD_PRIVATE;
+}
 
 /* VMA flags worth carrying over, as set by mmap or madvise. */
 enum rec_vma_flag {
@@ -227,6 +239,7 @@ enum rec_vma_flag {
 	VMAF_RANDOM = 1u << 7,	  /* MADV_RANDOM */
 	VMAF_SEQUENTIAL = 1u << 8, /* MADV_SEQUENTIAL */
 	VMAF_LOCKED = 1u << 9,	  /* mlock */
+	VMAF_MAYWRITE = 1u << 10, /* mprotect may add PROT_WRITE (shared: the file is writable) */
 };
 
 /* One per VMA, in address order; the tail is the file path or special name ("" if none). */
@@ -256,6 +269,7 @@ enum rec_fd_kind {
 	FD_REGULAR = 1,
 	FD_DIRECTORY = 2,
 	FD_CHARDEV = 3,
+	FD_MEMFD = 4, /* the memfd of shmem.img with the same dev and ino */
 };
 
 /* fds-PID.img: one per descriptor; the tail is the path it was opened through. */
@@ -272,6 +286,39 @@ struct rec_fd {
 	uint32_t rdev;
 	int32_t shared_with; /* lowest fd of this task with the same open file description, or -1 */
 	int32_t inherit_fd;  /* else the parent's fd with the same description (fork), or -1 */
+};
+
+/*
+ * shmem.img: one per shared memory object of the tree, named by the st_dev and st_ino that VMAs
+ * (rec_vma) and descriptors (rec_fd) quote; its REC_SHMEM_RUN records follow it. The tail is
+ * the memfd's name (without "memfd:"), "" for shared anonymous memory.
+ */
+enum rec_shmem_kind {
+	SHMEM_ANON = 1,	 /* mmap(MAP_SHARED | MAP_ANONYMOUS): "/dev/zero (deleted)" */
+	SHMEM_MEMFD = 2, /* memfd_create() */
+};
+
+struct rec_shmem {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;	/* bytes, as fstat tells */
+	uint32_t kind;	/* enum rec_shmem_kind */
+	uint32_t seals; /* F_SEAL_*, as F_GET_SEALS tells */
+	uint32_t mode;	/* st_mode */
+	uint32_t pad;
+};
+
+/* The longest memfd name the kernel takes: NAME_MAX minus "memfd:". */
+#define REC_SHMEM_NAME_MAX 249u
+
+/*
+ * A run of stored pages of the object before it, in offset order; holes are not stored. The
+ * content is at `offset` in shmem-pages.img, run after run contiguous.
+ */
+struct rec_shmem_run {
+	uint64_t obj_offset; /* in the object, page-aligned */
+	uint64_t nr_pages;
+	uint64_t offset;
 };
 
 /*

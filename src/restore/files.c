@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The task's descriptors at restore: each opened again by path, at its number, at its offset. */
+/*
+ * The task's descriptors at restore: each opened again by path (a memfd through its object), at
+ * its number, at its offset.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -43,19 +46,37 @@ static int is_terminal_path(const char *path)
 	       !strcmp(path, "/dev/console");
 }
 
-/* A shell job's terminal is the one cryo runs on now; other files must be what they were. */
-static int open_at_number(const struct image_fd *f, const char *tty)
+/*
+ * A new open file for f: a shell job's terminal is the one cryo runs on now, a memfd its object
+ * of shmem.img opened again; other files must be what they were.
+ */
+static int open_again(const struct image_fd *f, const struct shmem_table *shm, const char *tty)
 {
 	int flags = (f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY;
 	int job_tty = tty[0] && f->rec.kind == FD_CHARDEV && is_terminal_path(f->path);
 	const char *path = job_tty ? tty : f->path;
-	int fd = open(path, flags);
-	int ret;
+	int fd, ret;
 
+	if (f->rec.kind == FD_MEMFD)
+		return shmem_reopen(shm, f->shmem, flags);
+	fd = open(path, flags);
 	if (fd < 0)
 		return pr_perror("cannot open %s again for fd %u", path, f->rec.fd);
 	ret = job_tty ? 0 : check_same_file(f, fd);
-	if (!ret && fd != (int)f->rec.fd && dup2(fd, f->rec.fd) < 0)
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int open_at_number(const struct image_fd *f, const struct shmem_table *shm, const char *tty)
+{
+	int fd = open_again(f, shm, tty), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fd != (int)f->rec.fd && dup2(fd, f->rec.fd) < 0)
 		ret = pr_perror("cannot move %s to fd %u", f->path, f->rec.fd);
 	if (fd != (int)f->rec.fd)
 		close(fd);
@@ -74,7 +95,8 @@ static int take_inherited(const struct image_fd *f, int from)
 	return ret;
 }
 
-int restore_files(const struct task_image *ti, const char *tty, const int *inherited)
+int restore_files(const struct task_image *ti, const struct shmem_table *shm, const char *tty,
+		  const int *inherited)
 {
 	size_t i;
 	int ret;
@@ -87,7 +109,7 @@ int restore_files(const struct task_image *ti, const char *tty, const int *inher
 		else if (f->rec.inherit_fd >= 0)
 			ret = take_inherited(f, inherited[i]);
 		else
-			ret = open_at_number(f, tty);
+			ret = open_at_number(f, shm, tty);
 		if (ret)
 			return ret;
 		if (fcntl(f->rec.fd, F_SETFD, f->rec.fd_flags) < 0)

@@ -105,10 +105,18 @@ static int service_fd_base(const struct task_image *ti)
 	return base;
 }
 
+/* One of cryo's descriptors, moved to base or above (the old one is closed with the rest). */
+static int move_above(int *fd, int base)
+{
+	*fd = fcntl(*fd, F_DUPFD_CLOEXEC, base);
+	return *fd < 0 ? pr_perror("cannot move cryo's descriptors") : 0;
+}
+
 /*
  * The descriptor table, emptied for the process's own: what it inherited from its parent and
- * keeps goes above, with the descriptors cryo still needs (log, images, the report pipe); all
- * else is closed. inherited[i] is where ti->fds[i] waits, when it is inherited.
+ * keeps goes above, with the descriptors cryo still needs (log, images, the report pipe, the
+ * shared memory objects); all else is closed. inherited[i] is where ti->fds[i] waits, when it
+ * is inherited.
  */
 static int empty_fd_table(struct restore_tree *tree, struct task_image *ti, int *inherited)
 {
@@ -116,6 +124,7 @@ static int empty_fd_table(struct restore_tree *tree, struct task_image *ti, int 
 	int *service[] = {&tree->dirfd, &tree->report[1]};
 	int log = log_get_fd(), err = log_get_err_fd();
 	size_t i;
+	int ret = 0;
 
 	if (base < 0)
 		return base;
@@ -125,9 +134,12 @@ static int empty_fd_table(struct restore_tree *tree, struct task_image *ti, int 
 		return pr_perror("cannot move cryo's log");
 	log_set_fd(log);
 	log_set_err_fd(err);
-	for (i = 0; i < ARRAY_SIZE(service); i++)
-		if ((*service[i] = fcntl(*service[i], F_DUPFD_CLOEXEC, base)) < 0)
-			return pr_perror("cannot move cryo's descriptors");
+	for (i = 0; i < ARRAY_SIZE(service) && !ret; i++)
+		ret = move_above(service[i], base);
+	for (i = 0; i < tree->shmem.nr && !ret; i++)
+		ret = move_above(&tree->shmem.objs[i].fd, base);
+	if (ret)
+		return ret;
 	for (i = 0; i < ti->nr_fds; i++) {
 		int from = ti->fds[i].rec.inherit_fd;
 
@@ -168,7 +180,7 @@ static int rebuild_fd_table(struct restore_tree *tree, struct task_image *ti)
 	if (!ret)
 		ret = empty_fd_table(tree, ti, inherited);
 	if (!ret)
-		ret = restore_files(ti, tree->tty, inherited);
+		ret = restore_files(ti, &tree->shmem, tree->tty, inherited);
 	free(inherited);
 	return ret;
 }
@@ -208,11 +220,12 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	args = (struct restorer_args *)p->bs.args;
 	ret = restore_task_settings(ti);
 	if (!ret)
-		ret = premap_memory(ti, &p->bs, args);
+		ret = premap_memory(ti, &tree->shmem, &p->bs, args);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
 	if (ret)
 		_exit(1);
+	shmem_close(&tree->shmem); /* the task's own mappings and descriptors keep them */
 	close(ti->pages_fd);
 	close(log_get_err_fd()); /* the restorer reports to log_fd only */
 	arch_jump_to_blob(p->bs.blob + restorer_entry, p->bs.stack_top, p->bs.args);

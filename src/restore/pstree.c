@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The tree at restore: pstree.img read and checked, and the images of every live process. */
+/*
+ * The tree at restore: pstree.img read and checked, the images of every live process, and
+ * shmem.img, whose objects they share.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +120,14 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	tree->sync[0] = tree->sync[1] = tree->report[0] = tree->report[1] = -1;
 	tree->dirfd = dirfd;
 	ret = read_pstree(dirfd, root, nr_tasks, tree);
+	if (!ret)
+		ret = shmem_table_load(dirfd, &tree->shmem);
 	for (i = 0; !ret && i < tree->nr; i++)
 		if (!tree->procs[i].rec.zombie)
 			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
 	for (i = 0; !ret && i < tree->nr; i++)
-		ret = check_inherited_fds(tree, &tree->procs[i]);
+		ret = check_inherited_fds(tree, &tree->procs[i])
+			  ?: shmem_table_link(&tree->shmem, &tree->procs[i].ti);
 	return ret;
 }
 
@@ -133,6 +139,7 @@ void free_restore_tree(struct restore_tree *tree)
 	for (i = 0; i < tree->nr; i++)
 		task_image_free(&tree->procs[i].ti);
 	free(tree->procs);
+	shmem_table_free(&tree->shmem);
 	for (j = 0; j < 2; j++) {
 		if (tree->sync[j] >= 0)
 			close(tree->sync[j]);

@@ -165,6 +165,8 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	int ret;
 
 	ret = wait_pids_free(tree);
+	if (!ret)
+		ret = shmem_create(tree->dirfd, &tree->shmem);
 	if (ret)
 		return ret;
 	if (pipe2(tree->sync, O_CLOEXEC) || pipe2(tree->report, O_CLOEXEC))
@@ -178,6 +180,9 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	ret = trace_root(tree, root);
 	if (!ret)
 		ret = wait_restorers(tree);
+	/* Every process has mapped its shared memory and waits at its last trap. */
+	if (!ret)
+		ret = shmem_seal(&tree->shmem);
 	if (!ret)
 		ret = read_reports(tree);
 	if (!ret)

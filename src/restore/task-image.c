@@ -229,7 +229,7 @@ static int check_vma(const struct img *img, const struct task_image *ti,
 		return bad(img, "VMA with a bad range");
 	if (prev && prev->rec.end > v->start)
 		return bad(img, "VMAs overlap or are out of order");
-	if (v->kind < VMA_ANON_PRIVATE || v->kind > VMA_VVAR_VCLOCK || v->prot > 7)
+	if (v->kind < VMA_ANON_PRIVATE || v->kind > VMA_MEMFD_PRIVATE || v->prot > 7)
 		return bad(img, "VMA of an unknown kind or protection");
 	return 0;
 }
@@ -248,6 +248,7 @@ static int add_vma(const struct img *img, const struct img_rec *rec, struct task
 		return -ENOMEM;
 	ti->vmas = grown;
 	grown[ti->nr_vmas].rec = *v;
+	grown[ti->nr_vmas].shmem = -1;
 	ret = copy_path(img, rec, grown[ti->nr_vmas].path, sizeof(grown->path));
 	if (ret)
 		return ret;
@@ -280,11 +281,6 @@ static int take_mm_rec(const struct img *img, const struct img_rec *rec, struct 
 	return bad(img, "record of a kind that does not belong here");
 }
 
-static int stores_pages(uint32_t kind)
-{
-	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
-}
-
 /* A run must lie inside one VMA that stores pages; runs come in address order. */
 static int check_run(const struct img *img, const struct task_image *ti,
 		     const struct rec_page_run *r, uint64_t expected_offset)
@@ -302,7 +298,8 @@ static int check_run(const struct img *img, const struct task_image *ti,
 	for (i = 0; i < ti->nr_vmas; i++) {
 		const struct rec_vma *v = &ti->vmas[i].rec;
 
-		if (r->vaddr >= v->start && r->vaddr + len <= v->end && stores_pages(v->kind))
+		if (r->vaddr >= v->start && r->vaddr + len <= v->end &&
+		    vma_kind_stores_pages(v->kind))
 			return 0;
 	}
 	return bad(img, "page run outside of any VMA that stores pages");
@@ -344,7 +341,7 @@ static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct 
 		return bad(img, "record of a kind that does not belong here");
 	if (f->fd > INT32_MAX || (ti->nr_fds && ti->fds[ti->nr_fds - 1].rec.fd >= f->fd))
 		return bad(img, "descriptors out of order");
-	if (f->kind < FD_REGULAR || f->kind > FD_CHARDEV)
+	if (f->kind < FD_REGULAR || f->kind > FD_MEMFD)
 		return bad(img, "descriptor of an unknown kind");
 	if (f->shared_with >= (int32_t)f->fd || f->shared_with < -1 || f->inherit_fd < -1 ||
 	    (f->shared_with >= 0 && f->inherit_fd >= 0))
@@ -354,6 +351,7 @@ static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct 
 		return -ENOMEM;
 	ti->fds = grown;
 	grown[ti->nr_fds].rec = *f;
+	grown[ti->nr_fds].shmem = -1;
 	ti->nr_fds++;
 	return copy_path(img, rec, grown[ti->nr_fds - 1].path, sizeof(grown->path));
 }
@@ -402,7 +400,7 @@ int open_pages(int dirfd, struct task_image *ti)
 	uint64_t size, needed = 0;
 	int ret;
 
-	ret = img_pages_open(dirfd, ti->pid, &img, &size);
+	ret = img_pages_open(dirfd, IMG_KIND_PAGES, ti->pid, &img, &size);
 	if (ret)
 		return ret;
 	ti->pages_fd = img.fd;

@@ -17,11 +17,13 @@ struct arch_regs;
 struct image_vma {
 	struct rec_vma rec;
 	char path[PATH_MAX];
+	int shmem; /* its object in the tree's struct shmem_table, -1 if none */
 };
 
 struct image_fd {
 	struct rec_fd rec;
 	char path[PATH_MAX];
+	int shmem; /* a memfd's object in the tree's struct shmem_table, -1 if none */
 };
 
 /* One thread, from its thread-TID.img. */
@@ -71,5 +73,28 @@ int task_image_load(int dirfd, int pid, struct task_image *ti);
 /* pages-PID.img, open in ti->pages_fd, its size checked against pagemap-PID.img. */
 int open_pages(int dirfd, struct task_image *ti);
 void task_image_free(struct task_image *ti);
+
+/* A shared memory object of shmem.img, its stored runs, and once created, its descriptor. */
+struct image_shmem {
+	struct rec_shmem rec;
+	char name[REC_SHMEM_NAME_MAX + 1];
+	struct rec_shmem_run *runs;
+	size_t nr_runs;
+	int fd; /* read-write, -1 until created */
+};
+
+struct shmem_table {
+	struct image_shmem *objs;
+	size_t nr;
+};
+
+/*
+ * shmem-image.c: shmem.img loaded and checked, with the size of shmem-pages.img; then every VMA
+ * and descriptor of ti that maps or holds an object is linked to it (image_vma.shmem and
+ * image_fd.shmem).
+ */
+int shmem_table_load(int dirfd, struct shmem_table *t);
+int shmem_table_link(const struct shmem_table *t, struct task_image *ti);
+void shmem_table_free(struct shmem_table *t);
 
 #endif
