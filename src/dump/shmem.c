@@ -85,9 +85,9 @@ static int open_object(pid_t pid, const char *where, uint64_t dev, uint64_t ino)
 		return -ESTALE;
 	}
 	if (sfs.f_type != TMPFS_MAGIC) {
-		pr_err("%s is shared memory on a file system of type %#lx (hugetlbfs?): not "
-		       "supported yet",
-		       path, (unsigned long)sfs.f_type);
+		pr_err("%s is shared memory on %s: not supported yet", path,
+		       sfs.f_type == HUGETLBFS_MAGIC ? "hugetlbfs"
+						     : "a file system other than tmpfs");
 		close(fd);
 		return -ENOTSUP;
 	}

@@ -16,8 +16,8 @@ uint32_t vma_rec_flags(uint32_t vmflags);
 /* The path (or special name) recorded for the VMA. */
 const char *vma_path(const struct proc_vma *v);
 /*
- * How /proc names a memfd, in maps and in fd links: "/memfd:NAME (deleted)". A path of that form
- * names a memfd (or a deleted file that was named so, which the caller tells apart).
+ * How /proc names a memfd, in maps and in fd links: "/memfd:NAME (deleted)". (A deleted tmpfs
+ * file of that very path looks the same, and is taken for a memfd.)
  */
 #define MEMFD_PREFIX "/memfd:"
 #define DELETED_SUFFIX " (deleted)"
