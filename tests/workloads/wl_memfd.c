@@ -449,6 +449,20 @@ static uint64_t check_own_sharing(void)
 	return v;
 }
 
+/* Child A's write through its second mapping, seen through the parent's mapping and by pread. */
+static void check_answer_page(uint64_t value)
+{
+	uint64_t got = 0;
+
+	wl_check(!memcmp(page(me.one_map, ANSWER_PAGE), &value, sizeof(value)),
+		 "child A wrote through its second mapping of %s, the parent's mapping does not "
+		 "show it",
+		 ONE_NAME);
+	wl_check(
+	    pread(me.one, &got, sizeof(got), ANSWER_PAGE * WL_PAGE) == sizeof(got) && got == value,
+	    "child A wrote through its second mapping of %s, pread does not show it", ONE_NAME);
+}
+
 /* Ask child i for an answer through one; child A also writes the value at ANSWER_PAGE. */
 static void ask(int i)
 {
@@ -459,10 +473,7 @@ static void ask(int i)
 		      "%s did not answer through %s", child_name[i], ONE_NAME))
 		return;
 	if (i == CHILD_A)
-		wl_check(!memcmp(page(me.one_map, ANSWER_PAGE), &value, sizeof(value)),
-			 "child A wrote through its second mapping of %s, the parent does not see "
-			 "it",
-			 ONE_NAME);
+		check_answer_page(value);
 }
 
 static void check_sharing(void)

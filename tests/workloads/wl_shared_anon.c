@@ -5,11 +5,15 @@
  * with the stream of a seed of its own; the parent and the reader child take that seed into
  * their private memory, and all three check the content before READY.
  *
+ * The parent also maps the first MiB a second time (mremap of old size 0 makes a second VMA of
+ * the same pages), before the fork: every process has two VMAs of one object.
+ *
  * After go, each process checks the 64 MiB against the seed it holds privately (a restore that
  * lost or mixed up the content fails that). Then the parent asks each child, through a control
  * page at the start of the shared memory, to write a random value of the parent's choosing at a
  * random place, and must see it there: content copied into each process without the sharing
- * would leave the child without the request, or the parent without the answer.
+ * would leave the child without the request, or the parent without the answer. Last, the
+ * parent's two VMAs must show the same bytes, and a write through one shows through the other.
  *
  * Without pipes the children report through their exit status (and FAIL lines of their own).
  */
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #define SHARED_SIZE (64ul << 20)
+#define ALIAS_SIZE (1ul << 20)		  /* mapped twice */
 #define DATA_SIZE (SHARED_SIZE - WL_PAGE) /* after the control page */
 #define TIMEOUT_NS (30 * 1000000000ll)
 #define ANSWER_MARK 0x5a5a5a5a5a5a5a5aull
@@ -49,7 +54,7 @@ struct control {
 };
 
 static struct control *control;
-static uint8_t *data;
+static uint8_t *data, *alias;
 static uint64_t seed; /* private: what this process knows the data to be */
 static pid_t children[NR_CHILDREN];
 
@@ -131,6 +136,9 @@ static void build(void)
 	if (control == MAP_FAILED)
 		wl_die("mmap %lu bytes: %s", SHARED_SIZE, strerror(errno));
 	data = (uint8_t *)control + WL_PAGE;
+	alias = mremap(control, 0, ALIAS_SIZE, MREMAP_MAYMOVE);
+	if (alias == MAP_FAILED)
+		wl_die("mremap to map the shared memory twice: %s", strerror(errno));
 	for (i = 0; i < NR_CHILDREN; i++) {
 		fflush(stdout);
 		children[i] = fork();
@@ -159,6 +167,20 @@ static void check_sharing(int i, uint64_t offset)
 	memcpy(&got, data + offset, sizeof(got));
 	wl_check(got == value, "the %s wrote %#lx at %#lx, the parent sees %#lx", child_name[i],
 		 (unsigned long)value, (unsigned long)offset, (unsigned long)got);
+}
+
+/* The two VMAs of the first MiB are one memory. */
+static void check_alias(void)
+{
+	uint64_t value = wl_random_u64(), got;
+	size_t offset = WL_PAGE + 8 * (wl_random_u64() % ((ALIAS_SIZE - WL_PAGE) / 8));
+
+	wl_check(!memcmp(alias, control, ALIAS_SIZE),
+		 "parent: the two mappings of the first MiB show different bytes");
+	memcpy(alias + offset, &value, sizeof(value));
+	memcpy(&got, (uint8_t *)control + offset, sizeof(got));
+	wl_check(got == value, "parent: a write through the second mapping of the first MiB does "
+			       "not show through the first");
 }
 
 static void reap_children(void)
@@ -194,5 +216,6 @@ int main(int argc, char **argv)
 	check_sharing(WRITER, offset);
 	check_sharing(READER, offset + DATA_SIZE / 2);
 	reap_children();
+	check_alias();
 	return wl_finish();
 }
