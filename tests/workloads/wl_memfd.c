@@ -6,7 +6,8 @@
  *        Page 0 is a control page; page i of 1-99 holds the stream of seed a + i, 100-199 are
  *        a hole, 200 to the end hold the stream of seed b (the last page only partly: the size
  *        is not whole pages).
- *   two: "cryo two: no write", page i of 64 the stream of seed c + i, sealed F_SEAL_WRITE.
+ *   two: "cryo two: no write", page i of 64 the stream of seed c + i, mode 0640, sealed
+ *        F_SEAL_WRITE.
  *
  *   parent     fds of one (at a random offset) and two; one mapped shared twice (all of it, and
  *              pages 200-231 again: two VMAs of one object), two mapped shared read-only
@@ -16,9 +17,9 @@
  *              (copied on write: its own, private data)
  *
  * After go each process checks what it holds: names (readlink /proc/self/fd/N), seals
- * (F_GET_SEALS; growing, shrinking and writing must fail where sealed), contents, holes, private
- * copies. Then the parent checks the sharing: a write through one VMA shows through the other
- * and through pread; child A, asked through the control page, writes through its own second
+ * (F_GET_SEALS; growing, shrinking and writing must fail where sealed), modes, contents, holes,
+ * private copies. Then the parent checks the sharing: a write through one VMA shows through the
+ * other and through pread; child A, asked through the control page, writes through its own second
  * VMA and the parent sees it; child B sees a write of the parent through its private mapping
  * (pages it never wrote are still the memfd's), sees a seek of the parent on their shared open
  * file description, and answers through pwrite on its descriptor. The children report through
@@ -52,6 +53,8 @@
 #define TWO_NAME "cryo two: no write"
 #define TWO_PAGES 64
 #define TWO_SEALS F_SEAL_WRITE
+#define ONE_MODE 0777 /* memfd_create's */
+#define TWO_MODE 0640
 #define B_OWN_ONE 9 /* pages 1-9 of one: child B's own */
 #define B_OWN_TWO 4 /* pages 0-3 of two: child B's own */
 
@@ -190,7 +193,7 @@ static void build_two(void)
 	fill_pages(buf, 0, TWO_PAGES, me.seed_c);
 	pwrite_or_die(me.two, buf, TWO_PAGES * WL_PAGE, 0);
 	free(buf);
-	if (fcntl(me.two, F_ADD_SEALS, TWO_SEALS))
+	if (fchmod(me.two, TWO_MODE) || fcntl(me.two, F_ADD_SEALS, TWO_SEALS))
 		wl_die("seal %s: %s", TWO_NAME, strerror(errno));
 	me.two_map = map(me.two, TWO_PAGES, PROT_READ, MAP_SHARED, 0);
 }
@@ -223,9 +226,10 @@ static void set_word(_Atomic uint64_t *word, uint64_t v)
 
 /* ---- checks ------------------------------------------------------------------------------- */
 
-static void check_fd(int fd, const char *name, uint32_t seals, const char *who)
+static void check_fd(int fd, const char *name, uint32_t seals, mode_t mode, const char *who)
 {
 	char link[64], got[PATH_MAX], want[PATH_MAX];
+	struct stat st = {0};
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -235,6 +239,9 @@ static void check_fd(int fd, const char *name, uint32_t seals, const char *who)
 	wl_check(!strcmp(got, want), "%s: fd %d is '%s', want '%s'", who, fd, got, want);
 	wl_check(fcntl(fd, F_GET_SEALS) == (int)seals, "%s: %s has seals %#x, want %#x", who, name,
 		 fcntl(fd, F_GET_SEALS), seals);
+	fstat(fd, &st);
+	wl_check((st.st_mode & 07777) == mode, "%s: %s has mode %o, want %o", who, name,
+		 st.st_mode & 07777, mode);
 }
 
 /* Size and seals of one, which must hold: no growing, no shrinking, by truncate or write. */
@@ -339,8 +346,8 @@ static void check_contents(const char *who)
 static bool check_all(const char *who)
 {
 	if (me.one >= 0) {
-		check_fd(me.one, ONE_NAME, ONE_SEALS, who);
-		check_fd(me.two, TWO_NAME, TWO_SEALS, who);
+		check_fd(me.one, ONE_NAME, ONE_SEALS, ONE_MODE, who);
+		check_fd(me.two, TWO_NAME, TWO_SEALS, TWO_MODE, who);
 		wl_check(lseek(me.one, 0, SEEK_CUR) == (off_t)me.offset,
 			 "%s: %s is at offset %ld, want %lu", who, ONE_NAME,
 			 (long)lseek(me.one, 0, SEEK_CUR), (unsigned long)me.offset);
