@@ -48,4 +48,9 @@ struct pm_scan_arg {
 #define PR_TIMER_CREATE_RESTORE_IDS_GET 2
 #endif
 
+/* memfd seal of Linux 6.3: the mode's exec bits can no longer change. */
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
 #endif

@@ -123,55 +123,6 @@ static int read_registers(struct dump_task *t)
 	return ret;
 }
 
-/* The shared anonymous mapping of another process with the same memory object, if any. */
-static const struct proc_vma *find_shared_anon(const struct dump_tree *tree, size_t before,
-					       const struct proc_vma *v, pid_t *owner)
-{
-	size_t i, j;
-
-	for (i = 0; i < before; i++) {
-		const struct dump_task *o = &tree->procs[i];
-
-		for (j = 0; j < o->nr_vmas; j++) {
-			const struct proc_vma *w = &o->vmas[j];
-
-			if (w->shared && w->ino == v->ino && w->dev_major == v->dev_major &&
-			    w->dev_minor == v->dev_minor && !strcmp(w->name, v->name)) {
-				*owner = o->pid;
-				return w;
-			}
-		}
-	}
-	return NULL;
-}
-
-/*
- * Memory shared between processes would come back as one copy each, silently unshared: refused
- * until restore can share it again.
- */
-static int refuse_shared_anon(const struct dump_tree *tree)
-{
-	size_t i, j;
-
-	for (i = 1; i < tree->nr_procs; i++) {
-		const struct dump_task *t = &tree->procs[i];
-
-		for (j = 0; j < t->nr_vmas; j++) {
-			const struct proc_vma *v = &t->vmas[j];
-			pid_t owner;
-
-			if (!v->shared || strcmp(v->name, "/dev/zero (deleted)") ||
-			    !find_shared_anon(tree, i, v, &owner))
-				continue;
-			pr_err("processes %d and %d share anonymous memory (%lx-%lx in %d): not "
-			       "supported yet",
-			       owner, t->pid, (unsigned long)v->start, (unsigned long)v->end, t->pid);
-			return -ENOTSUP;
-		}
-	}
-	return 0;
-}
-
 /* One seized process: everything, in the order that fails early and changes nothing first. */
 static int dump_process(struct dump_task *t, struct file_table *files)
 {
@@ -215,8 +166,9 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = collect_proc(&tree->procs[i]);
+	/* Objects shared between processes: once for the whole tree. */
 	if (!ret)
-		ret = refuse_shared_anon(tree);
+		ret = dump_shmem(dirfd, tree);
 	if (!ret)
 		ret = begin_progress(tree);
 	if (!ret)

@@ -133,5 +133,16 @@ int dump_pages(struct dump_task *t);
 int pages_to_scan(const struct dump_task *t, uint64_t *nr);
 struct file_table;
 int dump_files(struct dump_task *t, struct file_table *files);
+/* files.c: the task's descriptor numbers, sorted, in a malloc'd *fds. */
+int list_fds(pid_t pid, int **fds, size_t *nr);
+
+/*
+ * shmem.c: shmem.img and shmem-pages.img, every shared memory object (MAP_SHARED anonymous
+ * memory, memfd) that a process of the tree maps or holds open, once each.
+ */
+int dump_shmem(int dirfd, const struct dump_tree *tree);
+/* A descriptor (its stat and link) that is a memfd. */
+struct stat;
+int fd_is_memfd(const struct stat *st, const char *path);
 
 #endif

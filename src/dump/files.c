@@ -26,6 +26,8 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_DIRECTORY] = {"directory", dump_path_file},
     [FILE_CHARDEV] = {"character device", dump_path_file},
     [FILE_PIPE] = {"pipe", dump_pipe},
+    /* Its object and content are in shmem.img: the file names it by dev and ino. */
+    [FILE_MEMFD] = {"memfd", dump_path_file},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -42,8 +44,7 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The process's descriptor numbers, sorted. */
-static int list_fds(pid_t pid, int **fds, size_t *nr)
+int list_fds(pid_t pid, int **fds, size_t *nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -83,6 +84,10 @@ static int unsupported(const struct dump_fd *d, const char *what)
 
 static int file_kind(const struct dump_fd *d, uint32_t *kind)
 {
+	if (fd_is_memfd(&d->st, d->link)) {
+		*kind = FILE_MEMFD;
+		return 0;
+	}
 	switch (d->st.st_mode & S_IFMT) {
 	case S_IFREG:
 		*kind = FILE_REGULAR;

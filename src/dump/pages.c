@@ -3,9 +3,10 @@
  * pagemap-PID.img and pages-PID.img: the content of every page the task has, read from outside.
  *
  * PAGEMAP_SCAN finds, VMA by VMA, the runs of pages worth storing: present or swapped, never the
- * shared zero page, and in a private file mapping only the pages the task changed (a page still
- * the file's is found in the file at restore). process_vm_readv copies many runs in one call into
- * a large buffer, written to pages-PID.img in one write.
+ * shared zero page, and in a private file or memfd mapping only the pages the task changed (a
+ * page still the file's is found in the file at restore); shared anonymous memory and shared
+ * memfd mappings are stored once in shmem.img instead. process_vm_readv copies many runs in one
+ * call into a large buffer, written to pages-PID.img in one write.
  *
  * The statistics count the pages scanned, written and skipped (scanned = written + skipped) and
  * time the scan and the copies as the memory phase, the writes as the write phase.
@@ -167,7 +168,7 @@ static void scan_masks(uint32_t kind, struct pm_scan_arg *arg)
 	/* "inverted + mask": the category must be absent */
 	arg->category_inverted = PAGE_IS_PFNZERO;
 	arg->category_mask = PAGE_IS_PFNZERO;
-	if (kind == VMA_FILE_PRIVATE) {
+	if (kind == VMA_FILE_PRIVATE || kind == VMA_MEMFD_PRIVATE) {
 		arg->category_inverted |= PAGE_IS_FILE;
 		arg->category_mask |= PAGE_IS_FILE;
 	}
@@ -226,7 +227,7 @@ static int is_scanned(const struct proc_vma *v, pid_t pid, uint32_t *kind)
 		return 0;
 	if (ret)
 		return ret;
-	return *kind == VMA_ANON_PRIVATE || *kind == VMA_ANON_SHARED || *kind == VMA_FILE_PRIVATE;
+	return vma_kind_stores_pages(*kind);
 }
 
 int pages_to_scan(const struct dump_task *t, uint64_t *nr)
@@ -291,7 +292,7 @@ int dump_pages(struct dump_task *t)
 	if (!ret)
 		ret = img_create(t->dirfd, IMG_KIND_PAGEMAP, t->pid, &d->pagemap);
 	if (!ret)
-		ret = img_pages_create(t->dirfd, t->pid, &d->pages);
+		ret = img_pages_create(t->dirfd, IMG_KIND_PAGES, t->pid, &d->pages);
 	if (!ret) {
 		use_direct_io(d->pages.fd);
 		ret = dump_all_vmas(d, t);

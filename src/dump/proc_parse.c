@@ -284,7 +284,7 @@ static const struct {
     {"wf", PVMF_WIPEONFORK}, {"hg", PVMF_HUGEPAGE}, {"nh", PVMF_NOHUGEPAGE},
     {"mg", PVMF_MERGEABLE},  {"rr", PVMF_RANDOM},   {"sr", PVMF_SEQUENTIAL},
     {"lo", PVMF_LOCKED},     {"sh", PVMF_SHARED},   {"io", PVMF_IO},
-    {"pf", PVMF_PFNMAP},
+    {"pf", PVMF_PFNMAP},     {"mw", PVMF_MAYWRITE},
 };
 
 /* Append a zeroed VMA to the list. */

@@ -27,6 +27,7 @@ enum proc_vmflag {
 	PVMF_SHARED = 1u << 10,	   /* sh */
 	PVMF_IO = 1u << 11,	   /* io: device memory, cannot be dumped */
 	PVMF_PFNMAP = 1u << 12,	   /* pf */
+	PVMF_MAYWRITE = 1u << 13,  /* mw: mprotect may add PROT_WRITE */
 };
 
 /* One line of /proc/PID/smaps with its VmFlags. */

@@ -25,6 +25,7 @@ static const struct {
 	{PVMF_HUGEPAGE, VMAF_HUGEPAGE},	    {PVMF_NOHUGEPAGE, VMAF_NOHUGEPAGE},
 	{PVMF_MERGEABLE, VMAF_MERGEABLE},   {PVMF_RANDOM, VMAF_RANDOM},
 	{PVMF_SEQUENTIAL, VMAF_SEQUENTIAL}, {PVMF_LOCKED, VMAF_LOCKED},
+    {PVMF_MAYWRITE, VMAF_MAYWRITE},
 };
 
 static int ends_with(const char *s, const char *suffix)
@@ -32,6 +33,12 @@ static int ends_with(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+int is_memfd_path(const char *path)
+{
+	return !strncmp(path, MEMFD_PREFIX, strlen(MEMFD_PREFIX)) &&
+	       ends_with(path, DELETED_SUFFIX);
 }
 
 static int unsupported(const struct proc_vma *v, pid_t pid, const char *why)
@@ -59,7 +66,13 @@ int vma_kind(const struct proc_vma *v, pid_t pid, uint32_t *kind)
 		*kind = v->shared ? VMA_ANON_SHARED : VMA_ANON_PRIVATE;
 		return VMA_KEEP;
 	}
-	if (ends_with(v->name, " (deleted)"))
+	if (is_memfd_path(v->name)) {
+		*kind = v->shared ? VMA_MEMFD_SHARED : VMA_MEMFD_PRIVATE;
+		return VMA_KEEP;
+	}
+	if (!strncmp(v->name, "/SYSV", 5) && ends_with(v->name, DELETED_SUFFIX))
+		return unsupported(v, pid, "is SysV shared memory (shmat)");
+	if (ends_with(v->name, DELETED_SUFFIX))
 		return unsupported(v, pid, "maps a deleted file");
 	if (v->name[0] != '/')
 		return unsupported(v, pid, "is of an unknown kind");

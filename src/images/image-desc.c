@@ -11,15 +11,17 @@
 #include "records.h"
 
 static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
-    [IMG_KIND_INVENTORY] = {"inventory", false},
-    [IMG_KIND_CORE] = {"core", true},
-    [IMG_KIND_MM] = {"mm", true},
-    [IMG_KIND_PAGEMAP] = {"pagemap", true},
-    [IMG_KIND_PAGES] = {"pages", true},
-    [IMG_KIND_FILES] = {"fds", true},
-    [IMG_KIND_THREAD] = {"thread", true},
-    [IMG_KIND_PSTREE] = {"pstree", false},
-    [IMG_KIND_FILES_ALL] = {"files", false},
+    [IMG_KIND_INVENTORY] = {"inventory", false, false},
+    [IMG_KIND_CORE] = {"core", true, false},
+    [IMG_KIND_MM] = {"mm", true, false},
+    [IMG_KIND_PAGEMAP] = {"pagemap", true, false},
+    [IMG_KIND_PAGES] = {"pages", true, true},
+    [IMG_KIND_FILES] = {"fds", true, false},
+    [IMG_KIND_THREAD] = {"thread", true, false},
+    [IMG_KIND_PSTREE] = {"pstree", false, false},
+    [IMG_KIND_SHMEM] = {"shmem", false, false},
+    [IMG_KIND_SHMEM_PAGES] = {"shmem-pages", false, true},
+    [IMG_KIND_FILES_ALL] = {"files", false, false},
 };
 
 #define WIDTH_U32 4
@@ -223,6 +225,20 @@ static const struct rec_field pipe_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field shmem_fields[] = {
+    FIELD(rec_shmem, dev, U64),	  FIELD(rec_shmem, ino, U64),
+    FIELD(rec_shmem, size, U64),  FIELD(rec_shmem, kind, U32),
+    FIELD(rec_shmem, seals, U32), FIELD(rec_shmem, mode, U32),
+    FIELD(rec_shmem, pad, PAD),	  END_FIELDS,
+};
+
+static const struct rec_field shmem_run_fields[] = {
+    FIELD(rec_shmem_run, obj_offset, U64),
+    FIELD(rec_shmem_run, nr_pages, U64),
+    FIELD(rec_shmem_run, offset, U64),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -274,6 +290,11 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
 			    "program", seccomp_filter_fields},
     [REC_SCHED] = FIXED("sched", rec_sched, sched_fields),
     [REC_POSIX_TIMER] = FIXED("posix_timer", rec_posix_timer, posix_timer_fields),
+    /* The name: at least its NUL, at most the longest memfd name with it. */
+    [REC_SHMEM] = {"shmem", sizeof(struct rec_shmem), sizeof(struct rec_shmem) + 1,
+		   sizeof(struct rec_shmem) + REC_SHMEM_NAME_MAX + 1, TAIL_STR, "name",
+		   shmem_fields},
+    [REC_SHMEM_RUN] = FIXED("shmem_run", rec_shmem_run, shmem_run_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -52,6 +52,7 @@ struct rec_desc {
 struct img_kind_desc {
 	const char *name; /* also the file name prefix: "core" for core-PID.img */
 	bool per_task;	  /* NAME-PID.img rather than NAME.img */
+	bool raw_pages;	  /* a header page then page data, like pages-PID.img: no records */
 };
 
 /* NULL for an unknown type or kind. */

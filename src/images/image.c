@@ -530,14 +530,14 @@ void img_release(struct img *img)
 	img->pos = 0;
 }
 
-int img_pages_create(int dirfd, int pid, struct img *img)
+int img_pages_create(int dirfd, uint32_t kind, int pid, struct img *img)
 {
-	struct img_file_header hdr = file_header(IMG_KIND_PAGES);
+	struct img_file_header hdr = file_header(kind);
 	uint8_t page[IMG_PAGE_SIZE] = {0};
 	int ret;
 
 	memcpy(page, &hdr, sizeof(hdr));
-	ret = img_init(img, IMG_KIND_PAGES, pid);
+	ret = img_init(img, kind, pid);
 	if (!ret)
 		ret = create_file(dirfd, img);
 	if (!ret) {
@@ -575,13 +575,13 @@ static int check_pages_file(const struct img *img, const uint8_t *page, size_t g
 	return 0;
 }
 
-int img_pages_open(int dirfd, int pid, struct img *img, uint64_t *data_size)
+int img_pages_open(int dirfd, uint32_t kind, int pid, struct img *img, uint64_t *data_size)
 {
 	uint8_t page[IMG_PAGES_DATA_START];
 	size_t size, got;
 	int ret;
 
-	ret = img_init(img, IMG_KIND_PAGES, pid);
+	ret = img_init(img, kind, pid);
 	if (!ret)
 		ret = open_file(dirfd, img, &size);
 	if (ret)

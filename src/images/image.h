@@ -83,9 +83,12 @@ uint32_t rec_fixed_size(uint32_t type);
 const char *rec_tail_str(const struct img_rec *rec);
 void img_release(struct img *img);
 
-/* pages-PID.img: a header padded to one page, then the runs of pagemap-PID.img back to back. */
-int img_pages_create(int dirfd, int pid, struct img *img);
-int img_pages_open(int dirfd, int pid, struct img *img, uint64_t *data_size);
+/*
+ * pages-PID.img (IMG_KIND_PAGES) and shmem-pages.img (IMG_KIND_SHMEM_PAGES): a header padded to
+ * one page, then the runs of pagemap-PID.img (shmem.img) back to back.
+ */
+int img_pages_create(int dirfd, uint32_t kind, int pid, struct img *img);
+int img_pages_open(int dirfd, uint32_t kind, int pid, struct img *img, uint64_t *data_size);
 /* The file offset where page data starts. */
 #define IMG_PAGES_DATA_START IMG_PAGE_SIZE
 

@@ -25,6 +25,8 @@ enum img_kind {
 	IMG_KIND_FILES = 6,	/* fds-PID.img: open file descriptors */
 	IMG_KIND_THREAD = 7,	/* thread-TID.img: one thread's registers and own state */
 	IMG_KIND_PSTREE = 8,	/* pstree.img: the processes of the tree, parents first */
+	IMG_KIND_SHMEM = 9,	/* shmem.img: shared memory objects (shared anonymous, memfd) */
+	IMG_KIND_SHMEM_PAGES = 10, /* shmem-pages.img: their contents, as pages-PID.img */
 	IMG_KIND_FILES_ALL = 11, /* files.img: every open file description of the tree */
 	IMG_KIND_MAX
 };
@@ -60,6 +62,8 @@ enum rec_type {
 	REC_SECCOMP_FILTER = 28,
 	REC_SCHED = 29,
 	REC_POSIX_TIMER = 30,
+	REC_SHMEM = 31,
+	REC_SHMEM_RUN = 32,
 	REC_TYPE_MAX
 };
 
@@ -270,11 +274,19 @@ enum rec_vma_kind {
 	VMA_ANON_PRIVATE = 1, /* heap, stack, anonymous mmap */
 	VMA_FILE_PRIVATE = 2, /* binary, libraries: only pages that differ from the file are stored */
 	VMA_FILE_SHARED = 3,  /* content stays in the file */
-	VMA_ANON_SHARED = 4,
+	VMA_ANON_SHARED = 4,  /* content in its object of shmem.img */
 	VMA_VDSO = 5,	      /* the kernel's special mappings: placed, never stored */
 	VMA_VVAR = 6,
 	VMA_VVAR_VCLOCK = 7,
+	VMA_MEMFD_SHARED = 8,  /* content in the memfd's object of shmem.img */
+	VMA_MEMFD_PRIVATE = 9, /* only pages that differ from the memfd are stored */
 };
+
+/* Whether pagemap-PID.img stores pages of a VMA of this kind (shmem objects keep their own). */
+static inline int vma_kind_stores_pages(uint32_t kind)
+{
+	return kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE || kind == VMA_MEMFD_PRIVATE;
+}
 
 /* VMA flags worth carrying over, as set by mmap or madvise. */
 enum rec_vma_flag {
@@ -288,6 +300,7 @@ enum rec_vma_flag {
 	VMAF_RANDOM = 1u << 7,	  /* MADV_RANDOM */
 	VMAF_SEQUENTIAL = 1u << 8, /* MADV_SEQUENTIAL */
 	VMAF_LOCKED = 1u << 9,	  /* mlock */
+	VMAF_MAYWRITE = 1u << 10, /* mprotect may add PROT_WRITE (shared: the file is writable) */
 };
 
 /* One per VMA, in address order; the tail is the file path or special name ("" if none). */
@@ -319,6 +332,7 @@ enum rec_file_kind {
 	FILE_DIRECTORY = 2,
 	FILE_CHARDEV = 3,
 	FILE_PIPE = 4,
+	FILE_MEMFD = 5, /* the memfd of shmem.img with the same dev and ino */
 	FILE_KIND_MAX
 };
 
@@ -363,6 +377,39 @@ struct rec_pipe {
  * at most REC_PIPE_DATA_MAX bytes (the whole payload).
  */
 #define REC_PIPE_DATA_MAX (64u * 1024u)
+
+/*
+ * shmem.img: one per shared memory object of the tree, named by the st_dev and st_ino that VMAs
+ * (rec_vma) and descriptors (rec_fd) quote; its REC_SHMEM_RUN records follow it. The tail is
+ * the memfd's name (without "memfd:"), "" for shared anonymous memory.
+ */
+enum rec_shmem_kind {
+	SHMEM_ANON = 1,	 /* mmap(MAP_SHARED | MAP_ANONYMOUS): "/dev/zero (deleted)" */
+	SHMEM_MEMFD = 2, /* memfd_create() */
+};
+
+struct rec_shmem {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;	/* bytes, as fstat tells */
+	uint32_t kind;	/* enum rec_shmem_kind */
+	uint32_t seals; /* F_SEAL_*, as F_GET_SEALS tells */
+	uint32_t mode;	/* st_mode */
+	uint32_t pad;
+};
+
+/* The longest memfd name the kernel takes: NAME_MAX minus "memfd:". */
+#define REC_SHMEM_NAME_MAX 249u
+
+/*
+ * A run of stored pages of the object before it, in offset order; holes are not stored. The
+ * content is at `offset` in shmem-pages.img, run after run contiguous.
+ */
+struct rec_shmem_run {
+	uint64_t obj_offset; /* in the object, page-aligned */
+	uint64_t nr_pages;
+	uint64_t offset;
+};
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

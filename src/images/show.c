@@ -228,13 +228,13 @@ static int show_records(FILE *out, int dirfd, uint32_t kind, int pid)
 	return ret;
 }
 
-static int show_pages(FILE *out, int dirfd, int pid)
+static int show_pages(FILE *out, int dirfd, uint32_t kind, int pid)
 {
 	uint64_t data_size;
 	struct img img;
 	int ret;
 
-	ret = img_pages_open(dirfd, pid, &img, &data_size);
+	ret = img_pages_open(dirfd, kind, pid, &img, &data_size);
 	if (ret)
 		return ret;
 	show_image_start(out, &img);
@@ -280,8 +280,8 @@ static int show_file(FILE *out, int dirfd, const char *name)
 	ret = parse_name(name, &kind, &pid);
 	if (ret)
 		return ret;
-	if (kind == IMG_KIND_PAGES)
-		return show_pages(out, dirfd, pid);
+	if (img_kind_desc(kind)->raw_pages)
+		return show_pages(out, dirfd, kind, pid);
 	return show_records(out, dirfd, kind, pid);
 }
 

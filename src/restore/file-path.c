@@ -14,12 +14,7 @@
 #include "common/log.h"
 #include "restore/files.h"
 
-struct path_file {
-	struct rec_path_file rec;
-	char path[PATH_MAX];
-};
-
-static int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec)
+int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec)
 {
 	struct path_file *p;
 
@@ -36,7 +31,7 @@ static int load_path_file(struct image_file *f, const struct img *img, const str
 	return 0;
 }
 
-static int check_path_file(const struct image_file *f)
+int check_path_file(const struct image_file *f)
 {
 	if (!f->priv) {
 		pr_err("files.img: file %u has no path", f->rec.id);
@@ -95,7 +90,7 @@ static int open_path_file(struct file_pool *pool, struct image_file *f)
 	return fd;
 }
 
-static void release_path_file(struct image_file *f)
+void release_path_file(struct image_file *f)
 {
 	free(f->priv);
 }

@@ -10,6 +10,7 @@
 #ifndef CRYO_RESTORE_FILES_H
 #define CRYO_RESTORE_FILES_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "images/image.h"
@@ -21,9 +22,12 @@ struct image_file {
 	int fd;	    /* in the pool; -1 until opened */
 };
 
+struct shmem_table;
+
 struct file_pool {
 	struct image_file *files; /* files[id - 1] */
 	size_t nr;
+	const struct shmem_table *shmem; /* the memfds' objects, created before the pool */
 	const char *tty; /* with --shell-job: cryo's terminal, for the tree's terminals */
 	int base;	 /* the pool is above every descriptor of every process */
 };
@@ -43,6 +47,16 @@ struct file_restorer {
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
+/* What a file reopened by path was (also how a memfd names its object). */
+struct path_file {
+	struct rec_path_file rec;
+	char path[PATH_MAX];
+};
+int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec);
+int check_path_file(const struct image_file *f);
+void release_path_file(struct image_file *f);
+/* shmem.c: a memfd, a new open file of its object of shmem.img. */
+extern const struct file_restorer memfd_restorer;
 /* pipe.c */
 extern const struct file_restorer pipe_restorer;
 

@@ -165,7 +165,19 @@ static int open_mapped_file(const struct image_vma *v, int flags)
 	return fd;
 }
 
-static int premap_vma(const struct image_vma *v, uint64_t slot)
+/*
+ * A shared memory object, opened again for one of its VMAs: read-write only for a shared mapping
+ * that could be made writable, so that one that could not stays so (and a memfd can be sealed
+ * against writes with it mapped).
+ */
+static int open_shmem(const struct image_vma *v, const struct shmem_table *shm)
+{
+	int writable = v->rec.kind != VMA_MEMFD_PRIVATE && v->rec.flags & VMAF_MAYWRITE;
+
+	return shmem_reopen(shm, v->shmem, writable ? O_RDWR : O_RDONLY);
+}
+
+static int premap_vma(const struct image_vma *v, const struct shmem_table *shm, uint64_t slot)
 {
 	int flags = MAP_FIXED | (v->rec.flags & VMAF_GROWSDOWN ? MAP_GROWSDOWN : 0);
 	int prot = PROT_READ | PROT_WRITE, fd = -1;
@@ -174,9 +186,6 @@ static int premap_vma(const struct image_vma *v, uint64_t slot)
 	switch (v->rec.kind) {
 	case VMA_ANON_PRIVATE:
 		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-		break;
-	case VMA_ANON_SHARED:
-		flags |= MAP_SHARED | MAP_ANONYMOUS;
 		break;
 	case VMA_FILE_PRIVATE:
 		flags |= MAP_PRIVATE;
@@ -187,8 +196,19 @@ static int premap_vma(const struct image_vma *v, uint64_t slot)
 		prot = v->rec.prot;
 		fd = open_mapped_file(v, v->rec.prot & PROT_WRITE ? O_RDWR : O_RDONLY);
 		break;
+	case VMA_ANON_SHARED:
+	case VMA_MEMFD_SHARED:
+		/* The content is the object's already. */
+		flags |= MAP_SHARED;
+		prot = v->rec.prot;
+		fd = open_shmem(v, shm);
+		break;
+	case VMA_MEMFD_PRIVATE:
+		flags |= MAP_PRIVATE;
+		fd = open_shmem(v, shm);
+		break;
 	}
-	if (fd < 0 && (v->rec.kind == VMA_FILE_PRIVATE || v->rec.kind == VMA_FILE_SHARED))
+	if (fd < 0 && v->rec.kind != VMA_ANON_PRIVATE)
 		return fd;
 	p = mmap((void *)slot, vma_len(v), prot, flags, fd, fd < 0 ? 0 : v->rec.pgoff);
 	if (fd >= 0)
@@ -302,8 +322,8 @@ static int map_restorer_area(const struct bootstrap *bs)
 	return 0;
 }
 
-int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
-		  struct restorer_args *args)
+int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
+		  const struct bootstrap *bs, struct restorer_args *args)
 {
 	struct restorer_vma *rv = (struct restorer_vma *)bs->vmas;
 	uint64_t slot = bs->slots;
@@ -320,7 +340,7 @@ int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
 
 		if (is_special(v->rec.kind))
 			continue;
-		ret = premap_vma(v, slot);
+		ret = premap_vma(v, shm, slot);
 		if (ret)
 			return ret;
 		rv[args->nr_vmas++] = (struct restorer_vma){

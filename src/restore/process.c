@@ -302,7 +302,7 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	args = (struct restorer_args *)p->bs.args;
 	ret = restore_task_settings(ti);
 	if (!ret)
-		ret = premap_memory(ti, &p->bs, args);
+		ret = premap_memory(ti, &tree->shmem, &p->bs, args);
 	stats_phase_end(STATS_MEMORY);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
@@ -310,6 +310,7 @@ void restore_process(struct restore_tree *tree, size_t idx)
 		_exit(1);
 	if (idx == 0 && tree->detach)
 		drop_pdeathsig(p, args);
+	shmem_close(&tree->shmem); /* the task's own mappings and descriptors keep them */
 	close(ti->pages_fd);
 	close(log_get_err_fd()); /* the restorer reports to log_fd only */
 	arch_jump_to_blob(p->bs.blob + restorer_entry, p->bs.stack_top, p->bs.args);

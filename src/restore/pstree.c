@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The tree at restore: pstree.img read and checked, and the images of every live process. */
+/*
+ * The tree at restore: pstree.img read and checked, the images of every live process, and
+ * shmem.img, whose objects they share.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,14 +131,18 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	tree->tty_fd = -1;
 	tree->dirfd = dirfd;
 	ret = read_pstree(dirfd, root, nr_tasks, tree);
+	if (!ret)
+		ret = shmem_table_load(dirfd, &tree->shmem);
 	for (i = 0; !ret && i < tree->nr; i++)
 		if (!tree->procs[i].rec.zombie)
 			ret = task_image_load(dirfd, tree->procs[i].rec.pid, &tree->procs[i].ti);
 	if (!ret)
 		ret = load_files(dirfd, &tree->files);
 	tree->files.tty = tree->tty;
+	tree->files.shmem = &tree->shmem;
 	for (i = 0; !ret && i < tree->nr; i++)
-		ret = check_fd_files(tree, &tree->procs[i]);
+		ret = check_fd_files(tree, &tree->procs[i])
+			  ?: shmem_table_link(&tree->shmem, &tree->procs[i].ti);
 	if (!ret)
 		ret = plan_tree(tree);
 	return ret;
@@ -152,6 +159,7 @@ void free_restore_tree(struct restore_tree *tree)
 	free_session_plan(&tree->plan);
 	free_file_pool(&tree->files);
 	free(tree->recs);
+	shmem_table_free(&tree->shmem);
 	for (j = 0; j < 2; j++) {
 		if (tree->sync[j] >= 0)
 			close(tree->sync[j]);

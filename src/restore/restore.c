@@ -143,6 +143,22 @@ static int above_cryo_fds(void)
 	return top;
 }
 
+/* The shared memory objects, which every process maps from: moved above the pool. */
+static int move_shmem_fds(struct shmem_table *shmem, int above)
+{
+	size_t i;
+
+	for (i = 0; i < shmem->nr; i++) {
+		int fd = fcntl(shmem->objs[i].fd, F_DUPFD_CLOEXEC, above);
+
+		if (fd < 0)
+			return pr_perror("cannot move a shared memory object above the tree's fds");
+		close(shmem->objs[i].fd);
+		shmem->objs[i].fd = fd;
+	}
+	return 0;
+}
+
 /*
  * What the processes still need of cryo's (log, images, report pipe): copies above the pool. The
  * report pipe's write end moves: cryo must see its end when every process is gone.
@@ -180,6 +196,8 @@ static int open_files(struct restore_tree *tree)
 		if (fds_above_task(&tree->procs[i].ti) > base)
 			base = fds_above_task(&tree->procs[i].ti);
 	ret = open_file_pool(&tree->files, base);
+	if (!ret)
+		ret = move_shmem_fds(&tree->shmem, file_pool_top(&tree->files));
 	return ret ? ret : move_service_fds(tree, file_pool_top(&tree->files));
 }
 
@@ -277,6 +295,8 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 
 	ret = wait_pids_free(tree);
 	if (!ret)
+		ret = shmem_create(tree->dirfd, &tree->shmem);
+	if (!ret)
 		ret = progress_begin(pages_to_restore(tree));
 	if (ret)
 		return ret;
@@ -297,6 +317,9 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	ret = trace_root(tree, root);
 	if (!ret)
 		ret = wait_restorers(tree);
+	/* Every process has mapped its shared memory and waits at its last trap. */
+	if (!ret)
+		ret = shmem_seal(&tree->shmem);
 	if (!ret)
 		ret = read_reports(tree);
 	if (!ret)

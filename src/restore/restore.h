@@ -55,11 +55,21 @@ _Static_assert(THREAD_AREA_SIZE % IMG_PAGE_SIZE == 0, "thread areas are page-ali
  * the reservation), then, in the child, premap every VMA with its content and fill the VMA table.
  */
 int plan_bootstrap(const struct task_image *ti, struct bootstrap *bs);
-int premap_memory(const struct task_image *ti, const struct bootstrap *bs,
-		  struct restorer_args *args);
+int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
+		  const struct bootstrap *bs, struct restorer_args *args);
 /* files.c: the task's descriptors, at their numbers, copies of the pool's. */
 int restore_files(const struct task_image *ti, const struct file_pool *pool);
 int fds_above_task(const struct task_image *ti);
+/*
+ * shmem.c: the objects of shmem.img, created and filled by cryo before the tree (every process
+ * inherits their descriptors), reopened by each process that maps or holds one, and sealed by
+ * cryo once every process has mapped its own; shmem_seal() then closes them.
+ */
+int shmem_create(int dirfd, struct shmem_table *t);
+/* A new open file of object i, with open(2) flags. */
+int shmem_reopen(const struct shmem_table *t, int i, int flags);
+void shmem_close(struct shmem_table *t);
+int shmem_seal(struct shmem_table *t);
 /* task.c: per-task settings done from C, and the restorer's arguments. */
 int restore_task_settings(const struct task_image *ti);
 int prepare_restorer(const struct task_image *ti, struct bootstrap *bs,
@@ -98,6 +108,7 @@ struct restore_tree {
 	int detach;    /* cryo leaves: the root's parent dies when the restore is done */
 	struct rec_process *recs; /* the records of procs, in one array */
 	struct session_plan plan; /* who forks whom, and the helper tasks */
+	struct shmem_table shmem; /* the objects shared between processes and VMAs */
 };
 
 /* What a process tells cryo before it jumps into the restorer. */

@@ -322,7 +322,7 @@ static int check_vma(const struct img *img, const struct task_image *ti,
 		return bad(img, "VMA with a bad range");
 	if (prev && prev->rec.end > v->start)
 		return bad(img, "VMAs overlap or are out of order");
-	if (v->kind < VMA_ANON_PRIVATE || v->kind > VMA_VVAR_VCLOCK || v->prot > 7)
+	if (v->kind < VMA_ANON_PRIVATE || v->kind > VMA_MEMFD_PRIVATE || v->prot > 7)
 		return bad(img, "VMA of an unknown kind or protection");
 	return 0;
 }
@@ -341,6 +341,7 @@ static int add_vma(const struct img *img, const struct img_rec *rec, struct task
 		return -ENOMEM;
 	ti->vmas = grown;
 	grown[ti->nr_vmas].rec = *v;
+	grown[ti->nr_vmas].shmem = -1;
 	ret = copy_path(img, rec, grown[ti->nr_vmas].path, sizeof(grown->path));
 	if (ret)
 		return ret;
@@ -373,11 +374,6 @@ static int take_mm_rec(const struct img *img, const struct img_rec *rec, struct 
 	return bad(img, "record of a kind that does not belong here");
 }
 
-static int stores_pages(uint32_t kind)
-{
-	return kind == VMA_ANON_PRIVATE || kind == VMA_ANON_SHARED || kind == VMA_FILE_PRIVATE;
-}
-
 /* A run must lie inside one VMA that stores pages; runs come in address order. */
 static int check_run(const struct img *img, const struct task_image *ti,
 		     const struct rec_page_run *r, uint64_t expected_offset)
@@ -395,7 +391,8 @@ static int check_run(const struct img *img, const struct task_image *ti,
 	for (i = 0; i < ti->nr_vmas; i++) {
 		const struct rec_vma *v = &ti->vmas[i].rec;
 
-		if (r->vaddr >= v->start && r->vaddr + len <= v->end && stores_pages(v->kind))
+		if (r->vaddr >= v->start && r->vaddr + len <= v->end &&
+		    vma_kind_stores_pages(v->kind))
 			return 0;
 	}
 	return bad(img, "page run outside of any VMA that stores pages");
@@ -470,7 +467,7 @@ int open_pages(int dirfd, struct task_image *ti)
 	uint64_t size, needed = 0;
 	int ret;
 
-	ret = img_pages_open(dirfd, ti->pid, &img, &size);
+	ret = img_pages_open(dirfd, IMG_KIND_PAGES, ti->pid, &img, &size);
 	if (ret)
 		return ret;
 	ti->pages_fd = img.fd;

@@ -17,6 +17,7 @@ struct arch_regs;
 struct image_vma {
 	struct rec_vma rec;
 	char path[PATH_MAX];
+	int shmem; /* its object in the tree's struct shmem_table, -1 if none */
 };
 
 /* One thread, from its thread-TID.img. */
@@ -88,5 +89,29 @@ int check_timers(const struct task_image *ti);
 /* pages-PID.img, open in ti->pages_fd, its size checked against pagemap-PID.img. */
 int open_pages(int dirfd, struct task_image *ti);
 void task_image_free(struct task_image *ti);
+
+/* A shared memory object of shmem.img, its stored runs, and once created, its descriptor. */
+struct image_shmem {
+	struct rec_shmem rec;
+	char name[REC_SHMEM_NAME_MAX + 1];
+	struct rec_shmem_run *runs;
+	size_t nr_runs;
+	int fd; /* read-write, -1 until created */
+};
+
+struct shmem_table {
+	struct image_shmem *objs;
+	size_t nr;
+};
+
+/*
+ * shmem-image.c: shmem.img loaded and checked, with the size of shmem-pages.img; then every VMA
+ * of ti that maps an object is linked to it (image_vma.shmem).
+ */
+int shmem_table_load(int dirfd, struct shmem_table *t);
+int shmem_table_link(const struct shmem_table *t, struct task_image *ti);
+/* The memfd object with this dev and ino, or -1. */
+int shmem_find_memfd(const struct shmem_table *t, uint64_t dev, uint64_t ino);
+void shmem_table_free(struct shmem_table *t);
 
 #endif

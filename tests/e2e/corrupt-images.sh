@@ -59,6 +59,9 @@ damage() {
 	short-pages)
 		truncate -s -4096 "$dir/pages-$pid.img"
 		;;
+	no-shmem)
+		rm "$dir/shmem.img"
+		;;
 	esac
 }
 
@@ -66,11 +69,11 @@ start "$out" "$WORKLOADS/wl_memory" "$go"
 wait_ready "$pid" "$out"
 cryo_dump "$pid" "$img"
 wait_dumped_gone "$pid"
-for f in core mm pagemap pages; do
-	[[ -s $img/$f-$pid.img ]] || fail "no $f-$pid.img among the images: $(ls "$img")"
+for f in core-$pid mm-$pid pagemap-$pid pages-$pid shmem; do
+	[[ -s $img/$f.img ]] || fail "no $f.img among the images: $(ls "$img")"
 done
 
-for how in truncated-core flipped-mm newer-core no-pagemap short-pages; do
+for how in truncated-core flipped-mm newer-core no-pagemap short-pages no-shmem; do
 	copy=$tmp/$how
 	cp -a "$img" "$copy"
 	damage "$how" "$copy"

@@ -744,22 +744,26 @@ static void test_smaps_sample(void **state)
 		int shared;
 		const char *name;
 	} want[] = {
-	    {0x55797692a000, 0x55797692b000, 0x1000, 10952918, PROT_READ | PROT_EXEC, 0xfe, 0, 0,
-	     "/tmp/ppgen/gen"},
-	    {0x557988214000, 0x557988235000, 0, 0, PROT_READ | PROT_WRITE, 0, 0, 0, "[heap]"},
-	    {0x7f35b7176000, 0x7f35b7177000, 0, 0, PROT_READ | PROT_WRITE, 0, PVMF_DONTFORK, 0, ""},
-	    {0x7f35b717a000, 0x7f35b717b000, 0, 0, PROT_READ | PROT_WRITE, 0, PVMF_WIPEONFORK, 0,
-	     ""},
-	    {0x7f35b7182000, 0x7f35b7183000, 0, 0, PROT_READ | PROT_WRITE, 0, PVMF_LOCKED, 0, ""},
-	    {0x7f35b7374000, 0x7f35b7376000, 0, 10952914, PROT_READ | PROT_WRITE, 0xfe, PVMF_SHARED,
-	     1, "/tmp/my data (v2).bin (deleted)"},
+	    {0x55797692a000, 0x55797692b000, 0x1000, 10952918, PROT_READ | PROT_EXEC, 0xfe,
+	     PVMF_MAYWRITE, 0, "/tmp/ppgen/gen"},
+	    {0x557988214000, 0x557988235000, 0, 0, PROT_READ | PROT_WRITE, 0, PVMF_MAYWRITE, 0,
+	     "[heap]"},
+	    {0x7f35b7176000, 0x7f35b7177000, 0, 0, PROT_READ | PROT_WRITE, 0,
+	     PVMF_DONTFORK | PVMF_MAYWRITE, 0, ""},
+	    {0x7f35b717a000, 0x7f35b717b000, 0, 0, PROT_READ | PROT_WRITE, 0,
+	     PVMF_WIPEONFORK | PVMF_MAYWRITE, 0, ""},
+	    {0x7f35b7182000, 0x7f35b7183000, 0, 0, PROT_READ | PROT_WRITE, 0,
+	     PVMF_LOCKED | PVMF_MAYWRITE, 0, ""},
+	    {0x7f35b7374000, 0x7f35b7376000, 0, 10952914, PROT_READ | PROT_WRITE, 0xfe,
+	     PVMF_SHARED | PVMF_MAYWRITE, 1, "/tmp/my data (v2).bin (deleted)"},
 	    {0x7f35b7378000, 0x7f35b737c000, 0, 0, PROT_READ, 0,
 	     PVMF_PFNMAP | PVMF_IO | PVMF_DONTDUMP, 0, "[vvar]"},
 	    {0x7f35b737c000, 0x7f35b737e000, 0, 0, PROT_READ, 0,
 	     PVMF_PFNMAP | PVMF_IO | PVMF_DONTDUMP, 0, "[vvar_vclock]"},
-	    {0x7f35b737e000, 0x7f35b7380000, 0, 0, PROT_READ | PROT_EXEC, 0, 0, 0, "[vdso]"},
-	    {0x7fff25f74000, 0x7fff25f95000, 0, 0, PROT_READ | PROT_WRITE, 0, PVMF_GROWSDOWN, 0,
-	     "[stack]"},
+	    {0x7f35b737e000, 0x7f35b7380000, 0, 0, PROT_READ | PROT_EXEC, 0, PVMF_MAYWRITE, 0,
+	     "[vdso]"},
+	    {0x7fff25f74000, 0x7fff25f95000, 0, 0, PROT_READ | PROT_WRITE, 0,
+	     PVMF_GROWSDOWN | PVMF_MAYWRITE, 0, "[stack]"},
 	    {0xffffffffff600000, 0xffffffffff601000, 0, 0, PROT_EXEC, 0, 0, 0, "[vsyscall]"},
 	};
 	struct parsed p;
@@ -789,12 +793,12 @@ static void test_smaps_all_vmflags(void **state)
 	/* Every code cryo knows, one it does not ("zz"), and no trailing blank. */
 	expect_ok(SMAPS,
 		  "1000-2000 rw-p 00000000 00:00 0 \n"
-		  "VmFlags: gd dc dd wf hg nh mg rr sr lo sh io pf zz\n"
+		  "VmFlags: gd dc dd wf hg nh mg rr sr lo sh io pf mw zz\n"
 		  "2000-3000 rw-p 00000000 00:00 0 \n"
 		  "VmFlags:\n",
 		  &p);
 	assert_int_equal(p.nr, 2);
-	assert_int_equal(p.vmas[0].vmflags, (PVMF_PFNMAP << 1) - 1);
+	assert_int_equal(p.vmas[0].vmflags, (PVMF_MAYWRITE << 1) - 1);
 	assert_int_equal(p.vmas[1].vmflags, 0);
 	free(p.vmas);
 }

@@ -122,6 +122,11 @@ int wl_finish(void)
 	return 0;
 }
 
+int wl_failures(void)
+{
+	return failures;
+}
+
 void wl_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;

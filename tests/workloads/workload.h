@@ -44,6 +44,8 @@ bool wl_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void wl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print PASS when no check failed; the exit status for main(). */
 int wl_finish(void);
+/* How many checks failed so far (for a child process, which reports by its exit status). */
+int wl_failures(void);
 
 /* Random bytes from getrandom(). */
 void wl_random(void *buf, size_t len);
