@@ -105,7 +105,7 @@ void stats_print_dump(int fd)
 /* Each phase from where the one before it ended to where it ended. */
 void stats_print_restore(int fd)
 {
-	static const enum stats_phase phases[] = {STATS_LOAD, STATS_FORK, STATS_MEMORY,
+	static const enum stats_phase phases[] = {STATS_LOAD, STATS_MEMORY, STATS_FORK,
 						  STATS_FINISH};
 	static const enum stats_counter counters[] = {STATS_PAGES_RESTORED};
 	uint64_t from = stats->start;

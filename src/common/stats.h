@@ -25,7 +25,7 @@ enum stats_counter {
 	STATS_PAGES_SCANNED,  /* dump: pages of the VMAs PAGEMAP_SCAN looked at */
 	STATS_PAGES_WRITTEN,  /* dump: pages stored in the images */
 	STATS_PAGES_SKIPPED,  /* dump: scanned but not stored: never touched, zero, file's own */
-	STATS_PAGES_SHARED,   /* dump: stored once for several processes (not done yet: 0) */
+	STATS_PAGES_SHARED,   /* dump: not stored, still shared copy-on-write with the parent */
 	STATS_PAGES_RESTORED, /* restore: pages read back into the processes */
 	STATS_NR_COUNTERS,
 };

@@ -158,12 +158,24 @@ static int begin_progress(const struct dump_tree *tree)
 	return ret ? ret : progress_begin(total);
 }
 
+/* Each process's parent, for the memory it still shares with it. */
+static void link_parents(struct dump_tree *tree)
+{
+	size_t i, j;
+
+	for (i = 1; i < tree->nr_procs; i++)
+		for (j = 0; j < i; j++)
+			if (tree->procs[j].pid == tree->procs[i].parent)
+				tree->procs[i].parent_task = &tree->procs[j];
+}
+
 static int dump_tree(int dirfd, struct dump_tree *tree)
 {
 	struct file_table files = {0};
 	size_t i;
 	int ret = 0;
 
+	link_parents(tree);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = collect_proc(&tree->procs[i]);
 	/* Objects shared between processes: once for the whole tree. */

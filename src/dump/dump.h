@@ -55,6 +55,7 @@ struct dump_timer {
 struct dump_task {
 	pid_t pid;
 	pid_t parent; /* in the tree; 0 for the root */
+	const struct dump_task *parent_task; /* NULL for the root */
 	int dirfd;
 	struct proc_stat stat;
 	struct proc_status status;

@@ -5,8 +5,12 @@
  * PAGEMAP_SCAN finds, VMA by VMA, the runs of pages worth storing: present or swapped, never the
  * shared zero page, and in a private file or memfd mapping only the pages the task changed (a
  * page still the file's is found in the file at restore); shared anonymous memory and shared
- * memfd mappings are stored once in shmem.img instead. process_vm_readv copies many runs in one
- * call into a large buffer, written to pages-PID.img in one write.
+ * memfd mappings are stored once in shmem.img instead. Runs are read into a large buffer, written
+ * to pages-PID.img in one write.
+ *
+ * A private page a child still shares with its parent since fork (the same physical page at the
+ * same address, /proc/PID/pagemap tells) is not stored again: a parent run names it, and restore
+ * shares it again.
  *
  * The statistics count the pages scanned, written and skipped (scanned = written + skipped) and
  * time the scan and the copies as the memory phase, the writes as the write phase.
@@ -31,8 +35,12 @@
 #define COPY_BUF_SIZE (32u << 20)
 #define MAX_IOV 1024
 #define SCAN_REGIONS 512
+#define PM_CHUNK 512 /* pagemap entries read at once */
+#define PM_PRESENT (1ull << 63)
+#define PM_EXCLUSIVE (1ull << 56)
+#define PM_PFN_MASK ((1ull << 55) - 1)
 
-/* Runs gathered for one process_vm_readv, with their records. */
+/* Runs gathered for one write, with their records. */
 struct page_batch {
 	struct iovec iov[MAX_IOV];
 	int nr;
@@ -42,6 +50,7 @@ struct page_batch {
 struct page_dump {
 	pid_t pid;
 	int pagemap_fd, mem_fd;
+	int parent_pagemap_fd; /* -1 for the root */
 	struct img pagemap, pages;
 	uint64_t offset; /* of the next run in pages-PID.img */
 	uint8_t *buf;
@@ -80,22 +89,30 @@ static int write_pages(struct page_dump *d, size_t len)
 	return ret;
 }
 
+/*
+ * Through /proc/PID/mem, one read per run: unlike process_vm_readv, which pins the pages and so
+ * makes the kernel copy any page still shared copy-on-write (the tree would come out of a dump
+ * -R using more memory, and a child's page would no longer be its parent's), and it also reads
+ * what PROT_NONE hides.
+ */
 static int read_batch(struct page_dump *d)
 {
 	struct page_batch *b = &d->batch;
-	struct iovec local = {.iov_base = d->buf, .iov_len = b->bytes};
+	uint8_t *to = d->buf;
 	uint64_t t0 = stats_now();
-	ssize_t n = process_vm_readv(d->pid, &local, 1, b->iov, b->nr, 0);
+	int i, ret = 0;
 
+	for (i = 0; i < b->nr && !ret; i++) {
+		ret = pread_all(d->mem_fd, to, b->iov[i].iov_len, (off_t)b->iov[i].iov_base);
+		to += b->iov[i].iov_len;
+	}
 	stats_add_time(STATS_MEMORY, t0);
-	if (n == (ssize_t)b->bytes)
-		return 0;
-	if (n < 0 && errno == ESRCH)
-		pr_err("process %d exited during the dump", d->pid);
-	else
-		pr_err("cannot read the memory of %d: %s", d->pid,
-		       n < 0 ? strerror(errno) : "short read");
-	return n < 0 ? -errno : -EIO;
+	if (ret == -ESRCH || ret == -EIO)
+		pr_err("cannot read the memory of %d (did it exit during the dump?): %s", d->pid,
+		       strerror(-ret));
+	else if (ret)
+		pr_err("cannot read the memory of %d: %s", d->pid, strerror(-ret));
+	return ret;
 }
 
 static int flush_batch(struct page_dump *d)
@@ -113,31 +130,6 @@ static int flush_batch(struct page_dump *d)
 	b->nr = 0;
 	b->bytes = 0;
 	show_progress();
-	return ret;
-}
-
-/* A region without PROT_READ: /proc/PID/mem reads it anyway (the kernel forces access). */
-static int copy_unreadable(struct page_dump *d, uint64_t start, uint64_t end)
-{
-	int ret = flush_batch(d);
-
-	while (!ret && start < end) {
-		size_t len = end - start < COPY_BUF_SIZE ? end - start : COPY_BUF_SIZE;
-		uint64_t t0 = stats_now();
-
-		ret = pread_all(d->mem_fd, d->buf, len, start);
-		stats_add_time(STATS_MEMORY, t0);
-		if (ret) {
-			pr_err("cannot read %lx of %d: %s", (unsigned long)start, d->pid,
-			       strerror(-ret));
-			return ret;
-		}
-		ret = write_pages(d, len);
-		if (!ret)
-			ret = record_run(d, start, len);
-		start += len;
-		show_progress();
-	}
 	return ret;
 }
 
@@ -159,6 +151,78 @@ static int add_run(struct page_dump *d, uint64_t start, uint64_t end)
 			ret = flush_batch(d);
 	}
 	return ret;
+}
+
+static int record_parent_run(struct page_dump *d, uint64_t start, uint64_t end)
+{
+	struct rec_parent_run rec = {.vaddr = start, .nr_pages = (end - start) / IMG_PAGE_SIZE};
+
+	stats_count(STATS_PAGES_SHARED, rec.nr_pages);
+	stats_count(STATS_PAGES_SKIPPED, rec.nr_pages);
+	return img_write(&d->pagemap, REC_PARENT_RUN, &rec, sizeof(rec));
+}
+
+static int is_shared(uint64_t mine, uint64_t parents)
+{
+	return (mine & PM_PRESENT) && (parents & PM_PRESENT) && !(mine & PM_EXCLUSIVE) &&
+	       (mine & PM_PFN_MASK) && (mine & PM_PFN_MASK) == (parents & PM_PFN_MASK);
+}
+
+/* Pages [start, end) in runs: those still the parent's named, the others stored. */
+static int split_shared(struct page_dump *d, uint64_t start, uint64_t end)
+{
+	uint64_t mine[PM_CHUNK], parents[PM_CHUNK];
+	int ret = 0;
+
+	while (!ret && start < end) {
+		size_t n = (end - start) / IMG_PAGE_SIZE, i = 0, j;
+		off_t off = start / IMG_PAGE_SIZE * sizeof(uint64_t);
+
+		n = n < PM_CHUNK ? n : PM_CHUNK;
+		ret = pread_all(d->pagemap_fd, mine, n * sizeof(uint64_t), off);
+		if (!ret)
+			ret = pread_all(d->parent_pagemap_fd, parents, n * sizeof(uint64_t), off);
+		if (ret) {
+			pr_err("cannot read the page frames of %d at %lx: %s", d->pid,
+			       (unsigned long)start, strerror(-ret));
+			return ret;
+		}
+		for (; i < n && !ret; i = j) {
+			int shared = is_shared(mine[i], parents[i]);
+
+			for (j = i + 1; j < n && is_shared(mine[j], parents[j]) == shared; j++)
+				;
+			ret = (shared ? record_parent_run : add_run)(d, start + i * IMG_PAGE_SIZE,
+								     start + j * IMG_PAGE_SIZE);
+		}
+		start += n * IMG_PAGE_SIZE;
+	}
+	return ret;
+}
+
+/*
+ * Whether v may still share pages with the parent: a private VMA inside one of the parent's of
+ * the same kind (and file, at the same offset), whose premapped copy restore can take.
+ */
+static int inherited(const struct dump_task *parent, const struct proc_vma *v, uint32_t kind)
+{
+	size_t i;
+
+	if (!parent || (kind != VMA_ANON_PRIVATE && kind != VMA_FILE_PRIVATE))
+		return 0;
+	for (i = 0; i < parent->nr_vmas; i++) {
+		const struct proc_vma *p = &parent->vmas[i];
+		uint32_t parent_kind;
+
+		if (p->start > v->start || p->end < v->end)
+			continue;
+		if (vma_kind(p, parent->pid, &parent_kind) != VMA_KEEP || parent_kind != kind)
+			return 0;
+		return kind == VMA_ANON_PRIVATE ||
+		       (p->dev_major == v->dev_major && p->dev_minor == v->dev_minor &&
+			p->ino == v->ino && p->pgoff + (v->start - p->start) == v->pgoff);
+	}
+	return 0;
 }
 
 /* Which pages of a VMA are stored: the PAGEMAP_SCAN masks for its kind. */
@@ -187,8 +251,10 @@ static void count_scanned(const struct pm_scan_arg *arg, const struct page_regio
 	show_progress();
 }
 
-static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_t kind)
+static int dump_vma_pages(struct page_dump *d, const struct dump_task *t,
+			  const struct proc_vma *v, uint32_t kind)
 {
+	int from_parent = inherited(t->parent_task, v, kind);
 	struct page_region regions[SCAN_REGIONS];
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
@@ -210,9 +276,8 @@ static int dump_vma_pages(struct page_dump *d, const struct proc_vma *v, uint32_
 					 (unsigned long)arg.start);
 		count_scanned(&arg, regions, n);
 		for (i = 0; i < n && !ret; i++)
-			ret = v->prot & PROT_READ
-				      ? add_run(d, regions[i].start, regions[i].end)
-				      : copy_unreadable(d, regions[i].start, regions[i].end);
+			ret = from_parent ? split_shared(d, regions[i].start, regions[i].end)
+					  : add_run(d, regions[i].start, regions[i].end);
 		arg.start = arg.walk_end;
 	}
 	return ret;
@@ -257,7 +322,7 @@ static int dump_all_vmas(struct page_dump *d, const struct dump_task *t)
 
 		ret = is_scanned(&t->vmas[i], t->pid, &kind);
 		if (ret > 0)
-			ret = dump_vma_pages(d, &t->vmas[i], kind);
+			ret = dump_vma_pages(d, t, &t->vmas[i], kind);
 	}
 	return ret ? ret : flush_batch(d);
 }
@@ -285,8 +350,11 @@ int dump_pages(struct dump_task *t)
 	d->pages.fd = d->pagemap.fd = -1;
 	d->pagemap_fd = open_proc(t->pid, "pagemap");
 	d->mem_fd = open_proc(t->pid, "mem");
+	d->parent_pagemap_fd = t->parent_task ? open_proc(t->parent, "pagemap") : -1;
 	d->buf = aligned_alloc(IMG_PAGE_SIZE, COPY_BUF_SIZE);
 	ret = d->pagemap_fd < 0 ? d->pagemap_fd : d->mem_fd < 0 ? d->mem_fd : 0;
+	if (!ret && t->parent_task && d->parent_pagemap_fd < 0)
+		ret = d->parent_pagemap_fd;
 	if (!ret && !d->buf)
 		ret = -ENOMEM;
 	if (!ret)
@@ -307,6 +375,8 @@ int dump_pages(struct dump_task *t)
 		close(d->pagemap_fd);
 	if (d->mem_fd >= 0)
 		close(d->mem_fd);
+	if (d->parent_pagemap_fd >= 0)
+		close(d->parent_pagemap_fd);
 	free(d->buf);
 	free(d);
 	return ret;

@@ -194,6 +194,12 @@ static const struct rec_field end_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field parent_run_fields[] = {
+    FIELD(rec_parent_run, vaddr, HEX64),
+    FIELD(rec_parent_run, nr_pages, U64),
+    END_FIELDS,
+};
+
 static const struct rec_field page_run_fields[] = {
     FIELD(rec_page_run, vaddr, HEX64),
     FIELD(rec_page_run, nr_pages, U64),
@@ -295,6 +301,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
 		   sizeof(struct rec_shmem) + REC_SHMEM_NAME_MAX + 1, TAIL_STR, "name",
 		   shmem_fields},
     [REC_SHMEM_RUN] = FIXED("shmem_run", rec_shmem_run, shmem_run_fields),
+    [REC_PARENT_RUN] = FIXED("parent_run", rec_parent_run, parent_run_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -64,6 +64,7 @@ enum rec_type {
 	REC_POSIX_TIMER = 30,
 	REC_SHMEM = 31,
 	REC_SHMEM_RUN = 32,
+	REC_PARENT_RUN = 33,
 	REC_TYPE_MAX
 };
 
@@ -324,6 +325,16 @@ struct rec_page_run {
 	uint64_t vaddr;
 	uint64_t nr_pages;
 	uint64_t offset;
+};
+
+/*
+ * pagemap-PID.img, beside the page runs: pages the process still shares copy-on-write with its
+ * parent (the same physical page at the same address since fork). They are not stored again: at
+ * restore the process takes its parent's premapped copy of the VMA and so shares them again.
+ */
+struct rec_parent_run {
+	uint64_t vaddr;
+	uint64_t nr_pages;
 };
 
 /* The family of an open file description: which dump and restore halves handle it. */

@@ -323,7 +323,8 @@ static int map_restorer_area(const struct bootstrap *bs)
 }
 
 int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
-		  const struct bootstrap *bs, struct restorer_args *args)
+		  const struct bootstrap *bs, const struct bootstrap *parent,
+		  struct restorer_args *args)
 {
 	struct restorer_vma *rv = (struct restorer_vma *)bs->vmas;
 	uint64_t slot = bs->slots;
@@ -340,7 +341,8 @@ int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
 
 		if (is_special(v->rec.kind))
 			continue;
-		ret = premap_vma(v, shm, slot);
+		ret = parent && has_parent_runs(ti, v) ? take_parents_copy(ti, v, parent, slot)
+						       : premap_vma(v, shm, slot);
 		if (ret)
 			return ret;
 		rv[args->nr_vmas++] = (struct restorer_vma){
@@ -352,7 +354,10 @@ int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
 		};
 		slot += vma_len(v);
 	}
-	ret = fill_pages(ti, rv);
+	if (parent)
+		ret = drop_parents_region(parent);
+	if (!ret)
+		ret = fill_pages(ti, rv);
 	if (!ret)
 		ret = plan_specials(ti, bs, args);
 	return ret;

@@ -239,14 +239,11 @@ static int wait_traced(struct restore_tree *tree, size_t idx)
 }
 
 /* What cryo's copy needs no more once the children exist and the region is known. */
-static int leave_cryo(struct restore_tree *tree, struct task_image *ti)
+static void leave_cryo(struct restore_tree *tree)
 {
-	int ret = open_pages(tree->dirfd, ti);
-
 	close_file_pool(&tree->files);
 	close(tree->dirfd);
 	close(tree->report[1]);
-	return ret;
 }
 
 /* The root's parent is cryo, which leaves after a detached restore: that death is not its parent's. */
@@ -276,6 +273,32 @@ static void become(struct restore_tree *tree, size_t idx)
 	restore_process(tree, idx);
 }
 
+/* The parent's bootstrap region, inherited at fork, where its premapped memory is; or NULL. */
+static const struct bootstrap *parents_region(struct restore_tree *tree, size_t idx)
+{
+	const struct restore_proc *parent = idx ? find_proc(tree, tree->procs[idx].rec.ppid) : NULL;
+
+	return parent ? &parent->bs : NULL;
+}
+
+/* Its memory, before its children exist: they inherit it, sharing its pages as after fork. */
+static int restore_memory(struct restore_tree *tree, size_t idx)
+{
+	struct restore_proc *p = &tree->procs[idx];
+	int ret;
+
+	ret = plan_bootstrap(&p->ti, &p->bs);
+	if (!ret)
+		ret = open_pages(tree->dirfd, &p->ti);
+	if (!ret)
+		ret = premap_memory(&p->ti, &tree->shmem, &p->bs, parents_region(tree, idx),
+				    (struct restorer_args *)p->bs.args);
+	if (p->ti.pages_fd >= 0)
+		close(p->ti.pages_fd);
+	stats_phase_end(STATS_MEMORY);
+	return ret;
+}
+
 void restore_process(struct restore_tree *tree, size_t idx)
 {
 	struct restore_proc *p = &tree->procs[idx];
@@ -289,21 +312,17 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	if (!ret)
 		ret = rebuild_fd_table(tree, ti);
 	if (!ret)
+		ret = restore_memory(tree, idx);
+	if (!ret)
 		ret = restore_family(tree, &p->rec);
 	if (!ret)
-		ret = plan_bootstrap(ti, &p->bs);
-	if (!ret)
 		ret = report_bootstrap(tree, p);
-	if (!ret)
-		ret = leave_cryo(tree, ti);
+	leave_cryo(tree);
 	if (ret)
 		_exit(1);
 	stats_phase_end(STATS_FORK);
 	args = (struct restorer_args *)p->bs.args;
 	ret = restore_task_settings(ti);
-	if (!ret)
-		ret = premap_memory(ti, &tree->shmem, &p->bs, args);
-	stats_phase_end(STATS_MEMORY);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
 	if (ret)
@@ -311,7 +330,6 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	if (idx == 0 && tree->detach)
 		drop_pdeathsig(p, args);
 	shmem_close(&tree->shmem); /* the task's own mappings and descriptors keep them */
-	close(ti->pages_fd);
 	close(log_get_err_fd()); /* the restorer reports to log_fd only */
 	arch_jump_to_blob(p->bs.blob + restorer_entry, p->bs.stack_top, p->bs.args);
 }

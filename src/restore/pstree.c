@@ -83,6 +83,17 @@ static int read_pstree(int dirfd, uint32_t root, uint32_t nr_tasks, struct resto
 	return ret;
 }
 
+/* The root has no parent in the tree to share pages with. */
+static int check_root_pages(const struct restore_tree *tree)
+{
+	if (tree->procs[0].ti.nr_parent_runs) {
+		pr_err("pagemap-%u.img: the root shares pages with a parent outside the tree",
+		       tree->procs[0].rec.pid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Every descriptor names a file of files.img. */
 static int check_fd_files(const struct restore_tree *tree, const struct restore_proc *p)
 {
@@ -143,6 +154,8 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	for (i = 0; !ret && i < tree->nr; i++)
 		ret = check_fd_files(tree, &tree->procs[i])
 			  ?: shmem_table_link(&tree->shmem, &tree->procs[i].ti);
+	if (!ret)
+		ret = check_root_pages(tree);
 	if (!ret)
 		ret = plan_tree(tree);
 	return ret;

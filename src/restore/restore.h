@@ -56,7 +56,16 @@ _Static_assert(THREAD_AREA_SIZE % IMG_PAGE_SIZE == 0, "thread areas are page-ali
  */
 int plan_bootstrap(const struct task_image *ti, struct bootstrap *bs);
 int premap_memory(const struct task_image *ti, const struct shmem_table *shm,
-		  const struct bootstrap *bs, struct restorer_args *args);
+		  const struct bootstrap *bs, const struct bootstrap *parent,
+		  struct restorer_args *args);
+/*
+ * cow.c: a VMA with pages shared with the parent takes its part of the parent's premapped copy
+ * (parent: the parent's bootstrap region, inherited at fork); then the rest of that region goes.
+ */
+int has_parent_runs(const struct task_image *ti, const struct image_vma *v);
+int take_parents_copy(const struct task_image *ti, const struct image_vma *v,
+		      const struct bootstrap *parent, uint64_t slot);
+int drop_parents_region(const struct bootstrap *parent);
 /* files.c: the task's descriptors, at their numbers, copies of the pool's. */
 int restore_files(const struct task_image *ti, const struct file_pool *pool);
 int fds_above_task(const struct task_image *ti);

@@ -398,6 +398,39 @@ static int check_run(const struct img *img, const struct task_image *ti,
 	return bad(img, "page run outside of any VMA that stores pages");
 }
 
+/* The VMA holding addr, or NULL. */
+const struct image_vma *find_vma(const struct task_image *ti, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < ti->nr_vmas; i++)
+		if (addr >= ti->vmas[i].rec.start && addr < ti->vmas[i].rec.end)
+			return &ti->vmas[i];
+	return NULL;
+}
+
+/* Pages shared with the parent: in a private VMA, in address order (checked with the parent's). */
+static int take_parent_run(const struct img *img, struct task_image *ti,
+			   const struct rec_parent_run *r)
+{
+	uint64_t len = r->nr_pages * IMG_PAGE_SIZE;
+	struct rec_parent_run *grown;
+	const struct image_vma *v = find_vma(ti, r->vaddr);
+
+	if (!r->nr_pages || r->nr_pages > (UINT64_MAX >> 13) || r->vaddr & IMG_PAGE_MASK ||
+	    r->vaddr + len < r->vaddr || !v || r->vaddr + len > v->rec.end ||
+	    (v->rec.kind != VMA_ANON_PRIVATE && v->rec.kind != VMA_FILE_PRIVATE))
+		return bad(img, "parent run outside of any private VMA");
+	if (ti->nr_parent_runs && ti->parent_runs[ti->nr_parent_runs - 1].vaddr >= r->vaddr)
+		return bad(img, "parent runs out of order");
+	grown = realloc(ti->parent_runs, (ti->nr_parent_runs + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->parent_runs = grown;
+	ti->parent_runs[ti->nr_parent_runs++] = *r;
+	return 0;
+}
+
 static int take_pagemap_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	struct task_image *ti = l->ti;
@@ -406,6 +439,8 @@ static int take_pagemap_rec(const struct img *img, const struct img_rec *rec, st
 	struct rec_page_run *grown;
 	int ret;
 
+	if (rec->type == REC_PARENT_RUN)
+		return take_parent_run(img, ti, rec->data);
 	if (rec->type != REC_PAGE_RUN)
 		return bad(img, "record of a kind that does not belong here");
 	if (ti->nr_runs) {
@@ -540,5 +575,6 @@ void task_image_free(struct task_image *ti)
 	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);
+	free(ti->parent_runs);
 	free(ti->fds);
 }

@@ -77,6 +77,8 @@ struct task_image {
 
 	struct rec_page_run *runs;
 	size_t nr_runs;
+	struct rec_parent_run *parent_runs; /* pages shared with the parent, in address order */
+	size_t nr_parent_runs;
 	int pages_fd; /* pages-PID.img, open */
 
 	struct rec_fd *fds; /* in increasing fd order */
@@ -84,6 +86,7 @@ struct task_image {
 };
 
 int task_image_load(int dirfd, int pid, struct task_image *ti);
+const struct image_vma *find_vma(const struct task_image *ti, uint64_t addr);
 /* timers.c: a timer's thread is one of the task's, and this kernel can restore timer IDs. */
 int check_timers(const struct task_image *ti);
 /* pages-PID.img, open in ti->pages_fd, its size checked against pagemap-PID.img. */

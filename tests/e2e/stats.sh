@@ -78,7 +78,7 @@ display() {
 		fail "$skipped pages skipped, wl_memory never touches $sparse_untouched"
 	((scanned == written + skipped)) ||
 		fail "$scanned pages scanned, not $written written + $skipped skipped"
-	((shared <= written)) || fail "$shared pages shared of $written written"
+	((shared <= skipped)) || fail "$shared pages shared, but only $skipped skipped"
 
 	wait_dumped_gone "$pid"
 	log "cryo restore -D $img --display-stats"
@@ -89,7 +89,7 @@ display() {
 	alive "$cryo_pid" || fail "cryo restore ended before the process was let go"
 	alive "$pid" || fail "restored process $pid is not running"
 	cat "$restore"
-	check_lines "$restore" load fork memory finish total "pages restored"
+	check_lines "$restore" load memory fork finish total "pages restored"
 	restored=$(stat_value "$restore" "pages restored")
 	((restored == written)) || fail "$restored pages restored, $written were written"
 	touch "$go"

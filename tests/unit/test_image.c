@@ -220,6 +220,7 @@ static const struct sample samples[] = {
     {REC_POSIX_TIMER, sizeof(struct rec_posix_timer), NULL, 0},
     {REC_SHMEM, sizeof(struct rec_shmem), "cryo: a memfd", 0},
     {REC_SHMEM_RUN, sizeof(struct rec_shmem_run), NULL, 0},
+    {REC_PARENT_RUN, sizeof(struct rec_parent_run), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
