@@ -5,8 +5,8 @@
  * PAGEMAP_SCAN finds, VMA by VMA, the runs of pages worth storing: present or swapped, never the
  * shared zero page, and in a private file or memfd mapping only the pages the task changed (a
  * page still the file's is found in the file at restore); shared anonymous memory and shared
- * memfd mappings are stored once in shmem.img instead. Runs are read into a large buffer, written
- * to pages-PID.img in one write.
+ * memfd mappings are stored once in shmem.img instead. Runs are read into a large buffer (see
+ * read_runs), written to pages-PID.img in one write.
  *
  * A private page a child still shares with its parent since fork (the same physical page at the
  * same address, /proc/PID/pagemap tells) is not stored again: a parent run names it, and restore
@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@
 /* Runs gathered for one write, with their records. */
 struct page_batch {
 	struct iovec iov[MAX_IOV];
+	bool pin[MAX_IOV]; /* read with process_vm_readv (else through /proc/PID/mem) */
 	int nr;
 	size_t bytes;
 };
@@ -90,22 +92,46 @@ static int write_pages(struct page_dump *d, size_t len)
 }
 
 /*
- * Through /proc/PID/mem, one read per run: unlike process_vm_readv, which pins the pages and so
- * makes the kernel copy any page still shared copy-on-write (the tree would come out of a dump
- * -R using more memory, and a child's page would no longer be its parent's), and it also reads
+ * Pages only this process maps are read with process_vm_readv, many runs in one call. The others
+ * go through /proc/PID/mem, one read per run: process_vm_readv pins the pages it reads, which
+ * makes the kernel copy a page still shared copy-on-write (the tree would come out of a dump -R
+ * using more memory, and a child's page would no longer be its parent's); and it cannot read
  * what PROT_NONE hides.
  */
-static int read_batch(struct page_dump *d)
+static int read_pinned(struct page_dump *d, int first, int end, uint8_t *to, size_t len)
+{
+	struct iovec local = {.iov_base = to, .iov_len = len};
+	ssize_t n = process_vm_readv(d->pid, &local, 1, &d->batch.iov[first], end - first, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+static int read_runs(struct page_dump *d)
 {
 	struct page_batch *b = &d->batch;
 	uint8_t *to = d->buf;
-	uint64_t t0 = stats_now();
-	int i, ret = 0;
+	int i = 0, j, ret = 0;
 
-	for (i = 0; i < b->nr && !ret; i++) {
-		ret = pread_all(d->mem_fd, to, b->iov[i].iov_len, (off_t)b->iov[i].iov_base);
-		to += b->iov[i].iov_len;
+	while (i < b->nr && !ret) {
+		size_t len = 0;
+
+		for (j = i; j < b->nr && b->pin[j] == b->pin[i] && (j == i || b->pin[i]); j++)
+			len += b->iov[j].iov_len;
+		ret = b->pin[i] ? read_pinned(d, i, j, to, len)
+				: pread_all(d->mem_fd, to, len, (off_t)b->iov[i].iov_base);
+		to += len;
+		i = j;
 	}
+	return ret;
+}
+
+static int read_batch(struct page_dump *d)
+{
+	uint64_t t0 = stats_now();
+	int ret = read_runs(d);
+
 	stats_add_time(STATS_MEMORY, t0);
 	if (ret == -ESRCH || ret == -EIO)
 		pr_err("cannot read the memory of %d (did it exit during the dump?): %s", d->pid,
@@ -133,7 +159,7 @@ static int flush_batch(struct page_dump *d)
 	return ret;
 }
 
-static int add_run(struct page_dump *d, uint64_t start, uint64_t end)
+static int add_run(struct page_dump *d, uint64_t start, uint64_t end, bool pin)
 {
 	struct page_batch *b = &d->batch;
 	int ret = 0;
@@ -144,6 +170,7 @@ static int add_run(struct page_dump *d, uint64_t start, uint64_t end)
 
 		b->iov[b->nr].iov_base = (void *)start;
 		b->iov[b->nr].iov_len = len;
+		b->pin[b->nr] = pin;
 		b->nr++;
 		b->bytes += len;
 		start += len;
@@ -162,38 +189,64 @@ static int record_parent_run(struct page_dump *d, uint64_t start, uint64_t end)
 	return img_write(&d->pagemap, REC_PARENT_RUN, &rec, sizeof(rec));
 }
 
-static int is_shared(uint64_t mine, uint64_t parents)
+enum page_class { PAGE_PARENTS, PAGE_PINNED, PAGE_UNPINNED };
+
+/* How a present or swapped page is dumped, from its pagemap entry and its parent's (or 0). */
+static enum page_class classify(uint64_t mine, uint64_t parents, bool readable)
 {
-	return (mine & PM_PRESENT) && (parents & PM_PRESENT) && !(mine & PM_EXCLUSIVE) &&
-	       (mine & PM_PFN_MASK) && (mine & PM_PFN_MASK) == (parents & PM_PFN_MASK);
+	uint64_t pfn = mine & PM_PFN_MASK;
+
+	if (!(mine & PM_PRESENT))
+		return PAGE_UNPINNED;
+	if (!(mine & PM_EXCLUSIVE) && pfn && (parents & PM_PRESENT) &&
+	    pfn == (parents & PM_PFN_MASK))
+		return PAGE_PARENTS;
+	return (mine & PM_EXCLUSIVE) && readable ? PAGE_PINNED : PAGE_UNPINNED;
 }
 
-/* Pages [start, end) in runs: those still the parent's named, the others stored. */
-static int split_shared(struct page_dump *d, uint64_t start, uint64_t end)
+static int emit(struct page_dump *d, enum page_class class, uint64_t start, uint64_t end)
+{
+	if (class == PAGE_PARENTS)
+		return record_parent_run(d, start, end);
+	return add_run(d, start, end, class == PAGE_PINNED);
+}
+
+/* The pagemap entries of n pages from addr; with no parent_fd, zeros. */
+static int read_entries(struct page_dump *d, int fd, uint64_t addr, size_t n, uint64_t *entries)
+{
+	int ret;
+
+	if (fd < 0) {
+		memset(entries, 0, n * sizeof(*entries));
+		return 0;
+	}
+	ret = pread_all(fd, entries, n * sizeof(*entries), addr / IMG_PAGE_SIZE * sizeof(*entries));
+	if (ret)
+		pr_err("cannot read the page frames of %d at %lx: %s", d->pid,
+		       (unsigned long)addr, strerror(-ret));
+	return ret;
+}
+
+/* Pages [start, end), found by the scan, in runs of one class each. */
+static int dump_region(struct page_dump *d, int parent_fd, bool readable, uint64_t start,
+		       uint64_t end)
 {
 	uint64_t mine[PM_CHUNK], parents[PM_CHUNK];
 	int ret = 0;
 
 	while (!ret && start < end) {
 		size_t n = (end - start) / IMG_PAGE_SIZE, i = 0, j;
-		off_t off = start / IMG_PAGE_SIZE * sizeof(uint64_t);
 
 		n = n < PM_CHUNK ? n : PM_CHUNK;
-		ret = pread_all(d->pagemap_fd, mine, n * sizeof(uint64_t), off);
+		ret = read_entries(d, d->pagemap_fd, start, n, mine);
 		if (!ret)
-			ret = pread_all(d->parent_pagemap_fd, parents, n * sizeof(uint64_t), off);
-		if (ret) {
-			pr_err("cannot read the page frames of %d at %lx: %s", d->pid,
-			       (unsigned long)start, strerror(-ret));
-			return ret;
-		}
+			ret = read_entries(d, parent_fd, start, n, parents);
 		for (; i < n && !ret; i = j) {
-			int shared = is_shared(mine[i], parents[i]);
+			enum page_class class = classify(mine[i], parents[i], readable);
 
-			for (j = i + 1; j < n && is_shared(mine[j], parents[j]) == shared; j++)
+			for (j = i + 1; j < n && classify(mine[j], parents[j], readable) == class; j++)
 				;
-			ret = (shared ? record_parent_run : add_run)(d, start + i * IMG_PAGE_SIZE,
-								     start + j * IMG_PAGE_SIZE);
+			ret = emit(d, class, start + i * IMG_PAGE_SIZE, start + j * IMG_PAGE_SIZE);
 		}
 		start += n * IMG_PAGE_SIZE;
 	}
@@ -276,8 +329,8 @@ static int dump_vma_pages(struct page_dump *d, const struct dump_task *t,
 					 (unsigned long)arg.start);
 		count_scanned(&arg, regions, n);
 		for (i = 0; i < n && !ret; i++)
-			ret = from_parent ? split_shared(d, regions[i].start, regions[i].end)
-					  : add_run(d, regions[i].start, regions[i].end);
+			ret = dump_region(d, from_parent ? d->parent_pagemap_fd : -1,
+					  v->prot & PROT_READ, regions[i].start, regions[i].end);
 		arg.start = arg.walk_end;
 	}
 	return ret;
