@@ -22,7 +22,7 @@ static int add_rec(struct dump_tree *tree, const struct proc_stat *st, int zombi
 	if (!grown)
 		return -ENOMEM;
 	tree->recs = grown;
-	grown[tree->nr_recs++] = (struct rec_process){
+	grown[tree->nr_recs] = (struct rec_process){
 		.pid = st->pid,
 		.ppid = st->ppid,
 		.pgid = st->pgid,
@@ -30,6 +30,7 @@ static int add_rec(struct dump_tree *tree, const struct proc_stat *st, int zombi
 		.zombie = zombie,
 		.exit_status = zombie ? st->exit_code : 0,
 	};
+	memcpy(grown[tree->nr_recs++].comm, st->comm, sizeof(st->comm));
 	return 0;
 }
 

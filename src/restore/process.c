@@ -202,9 +202,13 @@ static void __attribute__((noreturn)) restore_zombie(struct restore_tree *tree, 
 {
 	const struct rec_process *p = &tree->procs[idx].rec;
 
+	char comm[sizeof(p->comm) + 1] = {0};
+
 	if (restore_family(tree, p))
 		_exit(1);
 	join_zombie_group(p);
+	memcpy(comm, p->comm, sizeof(p->comm));
+	prctl(PR_SET_NAME, comm);
 	die_again(p);
 }
 

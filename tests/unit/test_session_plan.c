@@ -13,10 +13,10 @@
 
 #include "restore/session-plan.h"
 
-/* pid, ppid, pgid, sid, zombie, exit status, subreaper */
-#define PROC(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 0}
-#define ZOMBIE(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 1, 0, 0}
-#define SUBREAPER(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 1}
+/* pid, ppid, pgid, sid, zombie, exit status, subreaper, name */
+#define PROC(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 0, "p"}
+#define ZOMBIE(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 1, 0, 0, "z"}
+#define SUBREAPER(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 1, "s"}
 #define NR(recs) (sizeof(recs) / sizeof(recs[0]))
 
 static void test_plain_tree(void **state)
