@@ -214,6 +214,11 @@ static const struct sample samples[] = {
     {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
     {REC_PIPE_DATA, 0, NULL, 100},
+    {REC_EVENTFD, sizeof(struct rec_eventfd), NULL, 0},
+    {REC_SIGNALFD, sizeof(struct rec_signalfd), NULL, 0},
+    {REC_TIMERFD, sizeof(struct rec_timerfd), NULL, 0},
+    {REC_EPOLL_TFD, sizeof(struct rec_epoll_tfd), NULL, 0},
+    {REC_INOTIFY_WATCH, sizeof(struct rec_inotify_watch), "/tmp/watched dir", 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
