@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD}, with the fdinfo lines of anonymous-inode
- * files (eventfd, signalfd, timerfd, epoll, inotify).
+ * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD,mountinfo}, with the fdinfo lines of
+ * anonymous-inode files (eventfd, signalfd, timerfd, epoll, inotify).
  *
  * Every parser works on a private NUL-terminated copy of the text, which it cuts into lines and
  * blank-separated tokens in place. The text is checked first: a /proc file is never empty, holds
@@ -271,9 +271,9 @@ static int vma_list_add(const struct parse_ctx *c, struct vma_list *l)
 	return 0;
 }
 
-/* "a-b" (an address range) or "a:b" (a device): two hex numbers around sep. */
-static int parse_hex_pair(const struct parse_ctx *c, const char *name, char *tok, char sep,
-			  uint64_t max, uint64_t *a, uint64_t *b)
+/* "a-b" (an address range) or "a:b" (a device): two numbers around sep. */
+static int parse_pair(const struct parse_ctx *c, const char *name, char *tok, char sep, int base,
+		      uint64_t max, uint64_t *a, uint64_t *b)
 {
 	char *mid = tok ? strchr(tok, sep) : NULL;
 	int ret;
@@ -281,10 +281,10 @@ static int parse_hex_pair(const struct parse_ctx *c, const char *name, char *tok
 	if (!mid)
 		return parse_error(c, -EINVAL, "bad %s '%.32s'", name, tok ? tok : "");
 	*mid = '\0';
-	ret = parse_number(c, name, tok, 16, max, a);
+	ret = parse_number(c, name, tok, base, max, a);
 	if (ret)
 		return ret;
-	return parse_number(c, name, mid + 1, 16, max, b);
+	return parse_number(c, name, mid + 1, base, max, b);
 }
 
 /* "rwxp": each letter or '-', then 'p'rivate or 's'hared. */
@@ -312,13 +312,13 @@ static int parse_vma_header(const struct parse_ctx *c, char *line, struct proc_v
 	size_t name_len;
 	int ret;
 
-	ret = parse_hex_pair(c, "address range", range, '-', UINT64_MAX, &v->start, &v->end);
+	ret = parse_pair(c, "address range", range, '-', 16, UINT64_MAX, &v->start, &v->end);
 	if (!ret)
 		ret = parse_perms(c, perms, v);
 	if (!ret)
 		ret = parse_number(c, "offset", offset, 16, UINT64_MAX, &v->pgoff);
 	if (!ret)
-		ret = parse_hex_pair(c, "device", dev, ':', UINT32_MAX, &major, &minor);
+		ret = parse_pair(c, "device", dev, ':', 16, UINT32_MAX, &major, &minor);
 	if (!ret)
 		ret = parse_number(c, "inode", inode, 10, UINT64_MAX, &v->ino);
 	if (ret)
@@ -1137,6 +1137,96 @@ int proc_parse_inotify(pid_t pid, int fd, struct proc_inotify_wd **wds, size_t *
 	struct item_list l = {0};
 
 	return item_list_result(fdinfo_path(pid, fd, inotify_text, &l), &l, (void **)wds, nr);
+}
+
+/* ---- mountinfo ------------------------------------------------------------------------------- */
+
+/* A path of mountinfo, where blanks and backslashes are written \ooo (octal), into out. */
+static int unescape_path(const struct parse_ctx *c, const char *name, const char *tok, char *out)
+{
+	size_t len = 0;
+
+	if (!tok)
+		return parse_error(c, -EINVAL, "no %s", name);
+	while (*tok) {
+		if (len == PATH_MAX - 1)
+			return parse_error(c, -ENAMETOOLONG, "%s longer than %d bytes", name,
+					   PATH_MAX - 1);
+		if (*tok != '\\') {
+			out[len++] = *tok++;
+			continue;
+		}
+		if (strspn(tok + 1, "01234567") < 3 || tok[1] > '3')
+			return parse_error(c, -EINVAL, "bad escape in %s '%.32s'", name, tok);
+		out[len++] = (tok[1] - '0') << 6 | (tok[2] - '0') << 3 | (tok[3] - '0');
+		tok += 4;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+/* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue" */
+static int parse_mount(const struct parse_ctx *c, char *line, struct proc_mount *m)
+{
+	char *id = next_token(&line), *parent = next_token(&line), *dev = next_token(&line);
+	char *root = next_token(&line), *point = next_token(&line), *tok;
+	uint64_t mnt_id, parent_id, major, minor;
+	int ret;
+
+	ret = parse_number(c, "mount id", id, 10, INT32_MAX, &mnt_id);
+	if (!ret)
+		ret = parse_number(c, "parent id", parent, 10, INT32_MAX, &parent_id);
+	if (!ret)
+		ret = parse_pair(c, "device", dev, ':', 10, UINT32_MAX, &major, &minor);
+	if (!ret)
+		ret = unescape_path(c, "root", root, m->root);
+	if (!ret)
+		ret = unescape_path(c, "mount point", point, m->mount_point);
+	if (ret)
+		return ret;
+	m->mnt_id = mnt_id;
+	m->dev_major = major;
+	m->dev_minor = minor;
+	/* Options, optional fields, then "-", the file system type and the source. */
+	while ((tok = next_token(&line)) && strcmp(tok, "-"))
+		;
+	if (!tok || !next_token(&line) || !next_token(&line))
+		return parse_error(c, -EINVAL, "no '- type source' after the mount point");
+	return 0;
+}
+
+static int mountinfo_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_mount *m;
+	char *line;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		m = item_list_add(c, out, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		ret = parse_mount(c, line, m);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int proc_parse_mountinfo_buf(const char *buf, size_t len, struct proc_mount **mounts, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(parse_buf("mountinfo", buf, len, mountinfo_text, &l), &l,
+				(void **)mounts, nr);
+}
+
+int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr)
+{
+	struct item_list l = {0};
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	return item_list_result(parse_path(path, mountinfo_text, &l), &l, (void **)mounts, nr);
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */

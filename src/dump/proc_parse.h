@@ -146,6 +146,17 @@ struct proc_inotify_wd {
 int proc_parse_inotify(pid_t pid, int fd, struct proc_inotify_wd **wds, size_t *nr);
 int proc_parse_inotify_buf(const char *buf, size_t len, struct proc_inotify_wd **wds, size_t *nr);
 
+/* One line of /proc/PID/mountinfo. */
+struct proc_mount {
+	uint32_t mnt_id;
+	uint32_t dev_major, dev_minor;
+	char root[PATH_MAX]; /* the directory of the file system mounted there */
+	char mount_point[PATH_MAX];
+};
+/* Every mount, in the file's order; *mounts is malloc'd, free() it. */
+int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr);
+int proc_parse_mountinfo_buf(const char *buf, size_t len, struct proc_mount **mounts, size_t *nr);
+
 /* Read a whole /proc file into a malloc'd NUL-terminated buffer. */
 int proc_read_file(const char *path, char **buf, size_t *len);
 

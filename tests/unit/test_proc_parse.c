@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -461,6 +462,13 @@ static const char inotify_sample[] =
 	"inotify wd:1 ino:3c51a sdev:fe00000 mask:300 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:1ac5030000000000\n"
 	"inotify wd:10 ino:7 sdev:2a mask:2 ignored_mask:0 \n";
 
+/* mountinfo: optional fields, a bind mount of a directory, a mount point with a blank */
+static const char mountinfo_sample[] =
+	"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
+	"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+	"41 26 254:0 /run/netns /run/netns rw,relatime shared:1 - ext4 /dev/vda rw,discard\n"
+	"52 26 0:50 /a\\134b /mnt/my\\040disk rw master:3 unbindable - tmpfs none rw\n";
+
 /* clang-format on */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -514,9 +522,9 @@ static void check_fails(int rc, int err, const char *what)
 
 /* ---- parsing a buffer of exactly len bytes -------------------------------------------------- */
 
-enum kind { SMAPS, STAT, STATUS, FDINFO, EVENTFD, SIGNALFD, TIMERFD, EPOLL, INOTIFY };
+enum kind { SMAPS, STAT, STATUS, FDINFO, EVENTFD, SIGNALFD, TIMERFD, EPOLL, INOTIFY, MOUNTINFO };
 static const char *const kind_name[] = {"smaps",  "stat",   "status", "fdinfo", "fdinfo",
-					"fdinfo", "fdinfo", "fdinfo", "fdinfo"};
+					"fdinfo", "fdinfo", "fdinfo", "fdinfo", "mountinfo"};
 
 /* Every result a parser gives, filled with PATTERN first to see that a failure leaves it alone. */
 struct parsed {
@@ -532,6 +540,8 @@ struct parsed {
 	size_t nr_tfds;
 	struct proc_inotify_wd *wds;
 	size_t nr_wds;
+	struct proc_mount *mounts;
+	size_t nr_mounts;
 };
 #define PATTERN 0xa5
 
@@ -583,6 +593,9 @@ static int parse_len(enum kind kind, const char *text, size_t len, struct parsed
 	case INOTIFY:
 		rc = proc_parse_inotify_buf(copy, len, &out->wds, &out->nr_wds);
 		break;
+	case MOUNTINFO:
+		rc = proc_parse_mountinfo_buf(copy, len, &out->mounts, &out->nr_mounts);
+		break;
 	}
 	free(copy);
 	return rc;
@@ -630,6 +643,10 @@ static void expect_fails_len(enum kind kind, const char *text, size_t len, int e
 	case INOTIFY:
 		assert_null(p.wds);
 		assert_int_equal(p.nr_wds, 0);
+		break;
+	case MOUNTINFO:
+		assert_null(p.mounts);
+		assert_int_equal(p.nr_mounts, 0);
 		break;
 	}
 }
@@ -759,6 +776,12 @@ static void check_truncations(enum kind kind, const char *sample,
 			assert_memory_equal(p.wds, whole.wds, p.nr_wds * sizeof(*p.wds));
 			free(p.wds);
 		}
+		if (kind == MOUNTINFO) {
+			assert_int_equal(p.nr_mounts, count_lines(sample, len, ""));
+			assert_memory_equal(p.mounts, whole.mounts,
+					    p.nr_mounts * sizeof(*p.mounts));
+			free(p.mounts);
+		}
 	}
 	if (kind == SMAPS)
 		free(whole.vmas);
@@ -766,6 +789,8 @@ static void check_truncations(enum kind kind, const char *sample,
 		free(whole.tfds);
 	if (kind == INOTIFY)
 		free(whole.wds);
+	if (kind == MOUNTINFO)
+		free(whole.mounts);
 }
 
 /* A NUL byte anywhere is refused, naming its offset. */
@@ -1804,6 +1829,73 @@ static void test_anon_fdinfo_live(void **state)
 	close(in);
 }
 
+/* ---- mountinfo ------------------------------------------------------------------------------- */
+
+static void test_mountinfo(void **state)
+{
+	struct parsed p;
+
+	expect_ok(MOUNTINFO, mountinfo_sample, &p);
+	assert_int_equal(p.nr_mounts, 4);
+	assert_int_equal(p.mounts[0].mnt_id, 21);
+	assert_int_equal(p.mounts[0].dev_major, 0);
+	assert_int_equal(p.mounts[0].dev_minor, 20);
+	assert_string_equal(p.mounts[0].root, "/");
+	assert_string_equal(p.mounts[0].mount_point, "/proc");
+	assert_int_equal(p.mounts[1].dev_major, 254);
+	assert_string_equal(p.mounts[1].mount_point, "/");
+	assert_string_equal(p.mounts[2].root, "/run/netns");
+	assert_int_equal(p.mounts[3].mnt_id, 52);
+	assert_string_equal(p.mounts[3].root, "/a\\b");
+	assert_string_equal(p.mounts[3].mount_point, "/mnt/my disk");
+	free(p.mounts);
+	check_truncations(MOUNTINFO, mountinfo_sample, lines_complete);
+	check_nul_byte(MOUNTINFO, mountinfo_sample);
+}
+
+static void test_mountinfo_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"26 1", "x 1 254:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 -1 254:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 fe:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0\n", -EINVAL},
+	    {"26 1", "26 1 254:0 /\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / / rw ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / / rw - ext4\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\04 rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\400 rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\0x1 rw - ext4 /dev/vda rw\n", -EINVAL},
+	};
+	char *line = malloc(PATH_MAX + 64);
+
+	check_line_cases(MOUNTINFO, mountinfo_sample, cases, ARRAY_SIZE(cases));
+	/* A mount point of PATH_MAX bytes does not fit with its NUL. */
+	assert_non_null(line);
+	strcpy(line, "1 1 0:1 / /");
+	memset(line + strlen(line), 'a', PATH_MAX - 1);
+	strcpy(line + 11 + PATH_MAX - 1, " rw - t s\n");
+	expect_fails(MOUNTINFO, line, -ENAMETOOLONG, "mountinfo line 1: mount point longer");
+	free(line);
+}
+
+static void test_mountinfo_live(void **state)
+{
+	struct proc_mount *mounts;
+	struct stat st;
+	size_t nr, i;
+	bool root = false;
+
+	assert_int_equal(stat("/", &st), 0);
+	check_ok(proc_parse_mountinfo(getpid(), &mounts, &nr));
+	for (i = 0; i < nr; i++)
+		root |= !strcmp(mounts[i].mount_point, "/") &&
+			makedev(mounts[i].dev_major, mounts[i].dev_minor) == st.st_dev;
+	free(mounts);
+	assert_true(root);
+}
+
 /* ---- reading files, and the messages of the pid forms ---------------------------------------- */
 
 static void test_read_file(void **state)
@@ -1885,6 +1977,9 @@ int main(void)
 	    cmocka_unit_test(test_inotify),
 	    cmocka_unit_test(test_inotify_corrupt),
 	    cmocka_unit_test(test_anon_fdinfo_live),
+	    cmocka_unit_test(test_mountinfo),
+	    cmocka_unit_test(test_mountinfo_corrupt),
+	    cmocka_unit_test(test_mountinfo_live),
 	    cmocka_unit_test(test_read_file),
 	    cmocka_unit_test(test_pid_forms_name_the_file),
 	};
