@@ -75,7 +75,7 @@ static int absolute_expiry(const struct dump_fd *d, struct proc_timerfd *t)
 {
 	struct timespec now;
 
-	if (!t->value[0] && !t->value[1])
+	if (!t->value[0] && !t->value[1] && !is_periodic(t))
 		return 0; /* disarmed */
 	if (clock_gettime(t->clockid, &now))
 		return pr_perror("cannot read clock %u of timerfd %d of %d", t->clockid, d->fd,

@@ -36,7 +36,7 @@ static int load_path_file(struct image_file *f, const struct img *img, const str
 	return 0;
 }
 
-static int check_path_file(const struct image_file *f)
+static int check_path_file(const struct file_pool *pool, const struct image_file *f)
 {
 	if (!f->priv) {
 		pr_err("files.img: file %u has no path", f->rec.id);
