@@ -47,7 +47,8 @@ static int path_through(const struct proc_mount *m, const struct proc_inotify_wd
 	ssize_t n = -1;
 
 	memcpy(h.fh.f_handle, w->handle, w->handle_bytes);
-	mount_fd = open(m->mount_point, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Not O_PATH: open_by_handle_at refuses such a descriptor. */
+	mount_fd = open(m->mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mount_fd >= 0)
 		fd = open_by_handle_at(mount_fd, &h.fh, O_PATH | O_CLOEXEC);
 	if (fd >= 0) {
