@@ -83,12 +83,13 @@ static const char *stand_in_path(const struct inotify_file *in)
 	return NULL;
 }
 
-/* Numbers up to wd (excluded) taken and given back, from *next on. */
-static int skip_numbers(int fd, const char *stand_in, uint32_t wd, uint32_t *next)
+/* Numbers up to wd (excluded) taken and given back, from *next on; *skipped counts them. */
+static int skip_numbers(int fd, const char *stand_in, uint32_t wd, uint32_t *next,
+			uint32_t *skipped)
 {
 	int got;
 
-	while (*next < wd) {
+	for (; *next < wd; (*skipped)++) {
 		got = inotify_add_watch(fd, stand_in, IN_ATTRIB);
 		if (got < 0 || inotify_rm_watch(fd, got))
 			return pr_perror("cannot skip watch number %u with %s", *next, stand_in);
@@ -110,7 +111,10 @@ static int add_watch(int fd, const struct watch *w, uint32_t *next)
 	return 0;
 }
 
-/* The IN_IGNORED events of the stand-ins: the instance is O_NONBLOCK until open_file sets it. */
+/*
+ * The IN_IGNORED events of the stand-ins, and any other event since the watches were added: the
+ * instance is O_NONBLOCK until open_file sets its flags.
+ */
 static void drop_events(int fd)
 {
 	char buf[4096];
@@ -122,7 +126,7 @@ static void drop_events(int fd)
 static int add_watches(int fd, const struct inotify_file *in)
 {
 	const char *stand_in = stand_in_path(in);
-	uint32_t next = 1;
+	uint32_t next = 1, skipped = 0;
 	size_t i;
 	int ret = 0;
 
@@ -132,11 +136,12 @@ static int add_watches(int fd, const struct inotify_file *in)
 				"comes back with another",
 				in->watches[i].path);
 		else
-			ret = skip_numbers(fd, stand_in, in->watches[i].rec.wd, &next);
+			ret = skip_numbers(fd, stand_in, in->watches[i].rec.wd, &next, &skipped);
 		if (!ret)
 			ret = add_watch(fd, &in->watches[i], &next);
 	}
-	drop_events(fd);
+	if (skipped)
+		drop_events(fd);
 	return ret;
 }
 

@@ -1570,7 +1570,7 @@ static void test_eventfd(void **state)
 	expect_ok(EVENTFD, eventfd_sample, &p);
 	assert_int_equal(p.efd.count, 0x12345678e);
 	assert_int_equal(p.efd.semaphore, 1);
-	/* Kernels before 6.6 have no eventfd-semaphore line. */
+	/* Older kernels have no eventfd-semaphore line. */
 	expect_ok(EVENTFD, FDINFO_HEAD "eventfd-count:                0\neventfd-id: 1\n", &p);
 	assert_int_equal(p.efd.count, 0);
 	assert_int_equal(p.efd.semaphore, PROC_UNKNOWN);
