@@ -45,7 +45,7 @@ static int locate_target(const struct dump_fd *d, struct file_table *files,
 	if (is_target(*pid, *fd, &r) || find_fd(files, is_target, &r, pid, fd) == 0)
 		return 0;
 	pr_err("epoll fd %d of %d: its target registered as fd %u is open in no process of the "
-	       "tree (closed, and held by another epoll or outside the tree): cannot restore it",
+	       "tree (closed, and held only from outside the tree): cannot restore it",
 	       d->fd, d->pid, tfds[i].tfd);
 	return -ENOTSUP;
 }
