@@ -3,8 +3,9 @@
  * fds-PID.img and files.img. Each descriptor is described from outside (/proc/PID/fd links,
  * fdinfo for offset and flags); the open file description behind it is found among those already
  * seen, in this process or another of the tree, with kcmp, so that descriptors sharing one (dup,
- * 2>&1, inherited at fork, passed over a socket) share it again after restore. A kind cryo cannot
- * restore fails the dump, naming the descriptor.
+ * 2>&1, inherited at fork, passed over a socket) share it again after restore. A file that names
+ * others (an epoll instance its targets) has them written before its own record. A kind cryo
+ * cannot restore fails the dump, naming the descriptor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -264,9 +265,10 @@ static int write_fds(struct img *img, struct file_table *files, pid_t pid, const
 		ret = describe_fd(pid, fds[i], &d);
 		if (!ret)
 			ret = file_id(files, &d, &rec.file_id);
+		if (ret)
+			return ret;
 		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
-		if (!ret)
-			ret = img_write(img, REC_FD, &rec, sizeof(rec));
+		ret = img_write(img, REC_FD, &rec, sizeof(rec));
 		if (ret)
 			return ret;
 	}
