@@ -177,8 +177,8 @@ static void check_absolute(void)
 	wl_check(!timerfd_gettime(absolute, &its), "timerfd_gettime: %s", strerror(errno));
 	left = its.it_value.tv_sec * SEC + its.it_value.tv_nsec;
 	want = absolute_at - realtime_ns();
-	/* Not yet fired: its time left is the clock's. Fired: nothing left. */
-	wl_check(want <= 0 ? left == 0 : left >= want - 50 * MS && left <= want + 50 * MS,
+	/* Its time left is what the clock says (nothing once that time is past). */
+	wl_check(left >= want - 50 * MS && left <= (want > 0 ? want : 0) + 50 * MS,
 		 "the absolute timer has %ld ms left, the clock says %ld", (long)(left / MS),
 		 (long)(want / MS));
 	n = expirations(absolute);
