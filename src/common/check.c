@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +86,46 @@ static int has_prctl_mm_map(void)
 static int has_kcmp(void)
 {
 	return syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, 0, 0) >= 0;
+}
+
+/* A registration compared with itself (dump of epoll instances). */
+static int has_kcmp_epoll(void)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), ev = eventfd(0, EFD_CLOEXEC), ok;
+	struct epoll_event e = {.events = EPOLLIN};
+	struct kcmp_epoll_slot slot = {.efd = ep, .tfd = ev};
+
+	ok = ep >= 0 && ev >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e) &&
+	     syscall(SYS_kcmp, getpid(), getpid(), KCMP_EPOLL_TFD, ev, &slot) == 0;
+	close(ep);
+	close(ev);
+	return ok;
+}
+
+/* cryo's own descriptor on a target's open file description (dump of anonymous-inode files). */
+static int has_pidfd_getfd(void)
+{
+	int pidfd = syscall(SYS_pidfd_open, getpid(), 0), fd;
+
+	if (pidfd < 0)
+		return 0;
+	fd = syscall(SYS_pidfd_getfd, pidfd, pidfd, 0);
+	close(pidfd);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* Setting 0 expirations is refused (EINVAL) where the ioctl exists (CONFIG_CHECKPOINT_RESTORE). */
+static int has_timerfd_set_ticks(void)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC), ok;
+	uint64_t zero = 0;
+
+	ok = fd >= 0 && ioctl(fd, TFD_IOC_SET_TICKS, &zero) < 0 && errno == EINVAL;
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 static int has_map_files(void)
@@ -182,6 +225,9 @@ static const struct {
 	{"clone3 with set_tid", has_clone3_set_tid},
 	{"prctl PR_SET_MM_MAP", has_prctl_mm_map},
 	{"kcmp", has_kcmp},
+	{"kcmp KCMP_EPOLL_TFD", has_kcmp_epoll},
+	{"pidfd_getfd", has_pidfd_getfd},
+	{"timerfd TFD_IOC_SET_TICKS", has_timerfd_set_ticks},
 	{"/proc/PID/map_files", has_map_files},
 	{"userfaultfd", has_userfaultfd},
 	{"vDSO", has_vdso},

@@ -53,4 +53,9 @@ struct pm_scan_arg {
 #define F_SEAL_EXEC 0x0020
 #endif
 
+/* linux/timerfd.h has it, but clashes with glibc's sys/timerfd.h. */
+#ifndef TFD_IOC_SET_TICKS
+#define TFD_IOC_SET_TICKS _IOW('T', 0, __u64)
+#endif
+
 #endif

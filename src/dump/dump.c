@@ -184,7 +184,7 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 	if (!ret)
 		ret = begin_progress(tree);
 	if (!ret)
-		ret = files_begin(&files, dirfd);
+		ret = files_begin(&files, dirfd, tree);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = dump_process(&tree->procs[i], &files);
 	ret = files_end(&files, ret);

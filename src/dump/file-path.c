@@ -5,7 +5,7 @@
  */
 #include "dump/files.h"
 
-int dump_path_file(const struct dump_fd *d, struct img *img)
+int dump_path_file(const struct dump_fd *d, struct file_table *files)
 {
 	struct rec_path_file rec = {
 	    .size = S_ISREG(d->st.st_mode) ? (uint64_t)d->st.st_size : 0,
@@ -15,5 +15,5 @@ int dump_path_file(const struct dump_fd *d, struct img *img)
 	    .rdev = d->st.st_rdev,
 	};
 
-	return img_write_str(img, REC_PATH_FILE, &rec, sizeof(rec), d->link);
+	return img_write_str(&files->img, REC_PATH_FILE, &rec, sizeof(rec), d->link);
 }

@@ -3,8 +3,9 @@
  * fds-PID.img and files.img. Each descriptor is described from outside (/proc/PID/fd links,
  * fdinfo for offset and flags); the open file description behind it is found among those already
  * seen, in this process or another of the tree, with kcmp, so that descriptors sharing one (dup,
- * 2>&1, inherited at fork, passed over a socket) share it again after restore. A kind cryo cannot
- * restore fails the dump, naming the descriptor.
+ * 2>&1, inherited at fork, passed over a socket) share it again after restore. A file that names
+ * others (an epoll instance its targets) has them written before its own record. A kind cryo
+ * cannot restore fails the dump, naming the descriptor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,12 +23,27 @@
 #include "dump/files.h"
 
 static const struct file_dumper dumpers[FILE_KIND_MAX] = {
-    [FILE_REGULAR] = {"regular file", dump_path_file},
-    [FILE_DIRECTORY] = {"directory", dump_path_file},
-    [FILE_CHARDEV] = {"character device", dump_path_file},
-    [FILE_PIPE] = {"pipe", dump_pipe},
+    [FILE_REGULAR] = {"regular file", NULL, dump_path_file},
+    [FILE_DIRECTORY] = {"directory", NULL, dump_path_file},
+    [FILE_CHARDEV] = {"character device", NULL, dump_path_file},
+    [FILE_PIPE] = {"pipe", NULL, dump_pipe},
+    [FILE_EVENTFD] = {"eventfd", NULL, dump_eventfd},
+    [FILE_SIGNALFD] = {"signalfd", NULL, dump_signalfd},
+    [FILE_TIMERFD] = {"timerfd", NULL, dump_timerfd},
+    [FILE_EPOLL] = {"epoll", add_epoll_targets, dump_epoll},
+    [FILE_INOTIFY] = {"inotify", NULL, dump_inotify},
     /* Its object and content are in shmem.img: the file names it by dev and ino. */
-    [FILE_MEMFD] = {"memfd", dump_path_file},
+    [FILE_MEMFD] = {"memfd", NULL, dump_path_file},
+};
+
+/* Files with no inode of their own: /proc/PID/fd/N says "anon_inode:NAME". */
+static const struct {
+	const char *link;
+	uint32_t kind;
+} anon_kinds[] = {
+    {"anon_inode:[eventfd]", FILE_EVENTFD}, {"anon_inode:[signalfd]", FILE_SIGNALFD},
+    {"anon_inode:[timerfd]", FILE_TIMERFD}, {"anon_inode:[eventpoll]", FILE_EPOLL},
+    {"anon_inode:inotify", FILE_INOTIFY},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -82,6 +98,19 @@ static int unsupported(const struct dump_fd *d, const char *what)
 	return -ENOTSUP;
 }
 
+static int anon_kind(const struct dump_fd *d, uint32_t *kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(anon_kinds); i++) {
+		if (!strcmp(d->link, anon_kinds[i].link)) {
+			*kind = anon_kinds[i].kind;
+			return 0;
+		}
+	}
+	return unsupported(d, "an anonymous inode or another special file");
+}
+
 static int file_kind(const struct dump_fd *d, uint32_t *kind)
 {
 	if (fd_is_memfd(&d->st, d->link)) {
@@ -106,7 +135,7 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 	case S_IFSOCK:
 		return unsupported(d, "a socket");
 	default:
-		return unsupported(d, "an anonymous inode or another special file");
+		return anon_kind(d, kind);
 	}
 	if (d->st.st_nlink == 0)
 		return unsupported(d, "deleted");
@@ -154,27 +183,78 @@ static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t 
 {
 	struct known_file *grown;
 	struct rec_file rec = {
-	    .id = files->nr + 1,
 	    .open_flags = d->fi.flags & ~O_CLOEXEC,
 	    .pos = d->fi.pos,
 	};
 	int ret;
 
 	ret = file_kind(d, &rec.kind);
+	if (!ret && dumpers[rec.kind].add_refs)
+		ret = dumpers[rec.kind].add_refs(d, files);
+	if (ret)
+		return ret;
+	/* From here on no other file may be added before this one is known. */
+	rec.id = files->nr + 1;
+	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
+	if (!ret)
+		ret = dumpers[rec.kind].dump(d, files);
 	if (ret)
 		return ret;
 	grown = realloc(files->known, (files->nr + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	files->known = grown;
-	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
-	if (!ret)
-		ret = dumpers[rec.kind].dump(d, &files->img);
-	if (ret)
-		return ret;
 	grown[files->nr++] = (struct known_file){d->st.st_dev, d->st.st_ino, d->pid, d->fd, rec.id};
 	*id = rec.id;
 	return 0;
+}
+
+/* The id of the open file description of d, a new one written first. */
+static int file_id(struct file_table *files, struct dump_fd *d, uint32_t *id)
+{
+	*id = find_known(files, d);
+	return *id ? 0 : add_file(files, d, id);
+}
+
+int file_id_at(struct file_table *files, pid_t pid, int fd, uint32_t *id)
+{
+	struct dump_fd d;
+	int ret;
+
+	ret = describe_fd(pid, fd, &d);
+	return ret ? ret : file_id(files, &d, id);
+}
+
+int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, pid_t *pid, int *fd)
+{
+	size_t i, j, nr;
+	int *fds, found = 0, ret;
+
+	for (i = 0; i < files->tree->nr_procs && !found; i++) {
+		*pid = files->tree->procs[i].pid;
+		ret = list_fds(*pid, &fds, &nr);
+		if (ret)
+			return ret;
+		for (j = 0; j < nr && !found; j++) {
+			found = match(*pid, fds[j], arg) == 1;
+			*fd = fds[j];
+		}
+		free(fds);
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int grab_file(const struct dump_fd *d)
+{
+	int pidfd = syscall(SYS_pidfd_open, d->pid, 0), fd;
+
+	if (pidfd < 0)
+		return pr_perror("cannot open a pidfd of %d", d->pid);
+	fd = syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
+	if (fd < 0)
+		fd = pr_perror("cannot take a copy of fd %d of %d", d->fd, d->pid);
+	close(pidfd);
+	return fd;
 }
 
 static int write_fds(struct img *img, struct file_table *files, pid_t pid, const int *fds,
@@ -188,14 +268,12 @@ static int write_fds(struct img *img, struct file_table *files, pid_t pid, const
 		struct rec_fd rec = {.fd = fds[i]};
 
 		ret = describe_fd(pid, fds[i], &d);
+		if (!ret)
+			ret = file_id(files, &d, &rec.file_id);
 		if (ret)
 			return ret;
 		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
-		rec.file_id = find_known(files, &d);
-		if (!rec.file_id)
-			ret = add_file(files, &d, &rec.file_id);
-		if (!ret)
-			ret = img_write(img, REC_FD, &rec, sizeof(rec));
+		ret = img_write(img, REC_FD, &rec, sizeof(rec));
 		if (ret)
 			return ret;
 	}
@@ -217,11 +295,12 @@ int dump_files(struct dump_task *t, struct file_table *files)
 	return ret;
 }
 
-int files_begin(struct file_table *files, int dirfd)
+int files_begin(struct file_table *files, int dirfd, const struct dump_tree *tree)
 {
 	int ret;
 
 	memset(files, 0, sizeof(*files));
+	files->tree = tree;
 	ret = img_create(dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
 	files->img_open = !ret;
 	return ret;

@@ -25,27 +25,60 @@ struct dump_fd {
 	int inode_seen; /* an open file description of the same inode was dumped before */
 };
 
+struct file_table;
+
 /* The dump half of a family: the records that follow its `file` record. */
 struct file_dumper {
 	const char *name;
-	int (*dump)(const struct dump_fd *d, struct img *img);
+	/*
+	 * Before the file's own record (NULL: nothing to do): the files it refers to are written
+	 * first, so that dump can name them by id (file_id_at finds them then).
+	 */
+	int (*add_refs)(const struct dump_fd *d, struct file_table *files);
+	/* Its records, into files->img. */
+	int (*dump)(const struct dump_fd *d, struct file_table *files);
 };
 
 /* file-path.c: a regular file, a directory, a character device, reopened by path. */
-int dump_path_file(const struct dump_fd *d, struct img *img);
+int dump_path_file(const struct dump_fd *d, struct file_table *files);
 /* pipe.c: one end of a pipe, and the bytes in flight in it (with the first end seen). */
-int dump_pipe(const struct dump_fd *d, struct img *img);
+int dump_pipe(const struct dump_fd *d, struct file_table *files);
+/* eventfd.c: its counter. */
+int dump_eventfd(const struct dump_fd *d, struct file_table *files);
+/* signalfd.c: its mask. */
+int dump_signalfd(const struct dump_fd *d, struct file_table *files);
+/* timerfd.c: its clock, next expiry, interval and the expirations not read yet. */
+int dump_timerfd(const struct dump_fd *d, struct file_table *files);
+/* epoll.c: every registered target, each a file of its own (added first). */
+int add_epoll_targets(const struct dump_fd *d, struct file_table *files);
+int dump_epoll(const struct dump_fd *d, struct file_table *files);
+/* inotify.c: every watch, by path. */
+int dump_inotify(const struct dump_fd *d, struct file_table *files);
 
 /* Every open file description of the tree seen so far, and files.img. */
+struct dump_tree;
 struct known_file;
 struct file_table {
 	struct known_file *known;
 	size_t nr;
 	struct img img;
 	int img_open;
+	const struct dump_tree *tree; /* whose descriptors find_fd() looks through */
 };
 
-int files_begin(struct file_table *files, int dirfd);
+int files_begin(struct file_table *files, int dirfd, const struct dump_tree *tree);
 int files_end(struct file_table *files, int ret);
+
+/* The id of the open file description at fd of pid: its records are written first if new. */
+int file_id_at(struct file_table *files, pid_t pid, int fd, uint32_t *id);
+/* The first descriptor of the tree, in tree and fd order, that match says 1 of; -ENOENT if none. */
+typedef int (*fd_match_fn)(pid_t pid, int fd, const void *arg);
+int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, pid_t *pid,
+	    int *fd);
+/*
+ * cryo's own descriptor on the open file description of d (pidfd_getfd): what the target sees
+ * through it, cryo sees. Close it when done.
+ */
+int grab_file(const struct dump_fd *d);
 
 #endif

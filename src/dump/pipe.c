@@ -34,7 +34,7 @@ static int write_content(int pipe_fd, int capacity, struct img *img)
 	return ret;
 }
 
-int dump_pipe(const struct dump_fd *d, struct img *img)
+int dump_pipe(const struct dump_fd *d, struct file_table *files)
 {
 	struct rec_pipe rec = {.pipe_ino = d->st.st_ino};
 	char path[64];
@@ -52,9 +52,9 @@ int dump_pipe(const struct dump_fd *d, struct img *img)
 		ret = 0;
 	rec.capacity = capacity;
 	if (!ret)
-		ret = img_write(img, REC_PIPE, &rec, sizeof(rec));
+		ret = img_write(&files->img, REC_PIPE, &rec, sizeof(rec));
 	if (!ret && !d->inode_seen)
-		ret = write_content(fd, capacity, img);
+		ret = write_content(fd, capacity, &files->img);
 	close(fd);
 	return ret;
 }

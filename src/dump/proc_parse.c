@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD,timers}.
+ * Parsers of /proc/PID/{smaps,stat,status,fdinfo/FD,timers,mountinfo}, with the fdinfo lines of
+ * anonymous-inode files (eventfd, signalfd, timerfd, epoll, inotify).
  *
  * Every parser works on a private NUL-terminated copy of the text, which it cuts into lines and
  * blank-separated tokens in place. The text is checked first: a /proc file is never empty, holds
@@ -293,9 +294,9 @@ static int vma_list_add(const struct parse_ctx *c, struct vma_list *l)
 	return grow_array(c, (void **)&l->vmas, &l->nr, &l->size, sizeof(*l->vmas), "VMAs");
 }
 
-/* "a-b" (an address range) or "a:b" (a device): two hex numbers around sep. */
-static int parse_hex_pair(const struct parse_ctx *c, const char *name, char *tok, char sep,
-			  uint64_t max, uint64_t *a, uint64_t *b)
+/* "a-b" (an address range) or "a:b" (a device): two numbers around sep. */
+static int parse_pair(const struct parse_ctx *c, const char *name, char *tok, char sep, int base,
+		      uint64_t max, uint64_t *a, uint64_t *b)
 {
 	char *mid = tok ? strchr(tok, sep) : NULL;
 	int ret;
@@ -303,10 +304,10 @@ static int parse_hex_pair(const struct parse_ctx *c, const char *name, char *tok
 	if (!mid)
 		return parse_error(c, -EINVAL, "bad %s '%.32s'", name, tok ? tok : "");
 	*mid = '\0';
-	ret = parse_number(c, name, tok, 16, max, a);
+	ret = parse_number(c, name, tok, base, max, a);
 	if (ret)
 		return ret;
-	return parse_number(c, name, mid + 1, 16, max, b);
+	return parse_number(c, name, mid + 1, base, max, b);
 }
 
 /* "rwxp": each letter or '-', then 'p'rivate or 's'hared. */
@@ -334,13 +335,13 @@ static int parse_vma_header(const struct parse_ctx *c, char *line, struct proc_v
 	size_t name_len;
 	int ret;
 
-	ret = parse_hex_pair(c, "address range", range, '-', UINT64_MAX, &v->start, &v->end);
+	ret = parse_pair(c, "address range", range, '-', 16, UINT64_MAX, &v->start, &v->end);
 	if (!ret)
 		ret = parse_perms(c, perms, v);
 	if (!ret)
 		ret = parse_number(c, "offset", offset, 16, UINT64_MAX, &v->pgoff);
 	if (!ret)
-		ret = parse_hex_pair(c, "device", dev, ':', UINT32_MAX, &major, &minor);
+		ret = parse_pair(c, "device", dev, ':', 16, UINT32_MAX, &major, &minor);
 	if (!ret)
 		ret = parse_number(c, "inode", inode, 10, UINT64_MAX, &v->ino);
 	if (ret)
@@ -703,6 +704,18 @@ static const struct kv_key *find_key(const struct kv_key *keys, size_t nr_keys, 
 	return NULL;
 }
 
+/* Every mandatory key was seen (bit i of seen: keys[i]); a missing one is "no KEYsuffix". */
+static int check_mandatory(const struct parse_ctx *c, const struct kv_key *keys, size_t nr_keys,
+			   uint64_t seen, const char *suffix)
+{
+	size_t i;
+
+	for (i = 0; i < nr_keys; i++)
+		if (keys[i].mandatory && !(seen & (1ull << i)))
+			return parse_error(c, -EINVAL, "no %s%s", keys[i].key, suffix);
+	return 0;
+}
+
 /*
  * Lines "Key:\tvalue". Keys not in the table are skipped, and so are lines with no ':' (the
  * fdinfo of an io_uring has some); a key seen twice, or a mandatory key missing, is an error.
@@ -733,10 +746,7 @@ static int kv_text(struct parse_ctx *c, char *text, const struct kv_key *keys, s
 			return ret;
 	}
 	c->line = 0;
-	for (i = 0; i < nr_keys; i++)
-		if (keys[i].mandatory && !(seen & (1ull << i)))
-			return parse_error(c, -EINVAL, "no %s line", keys[i].key);
-	return 0;
+	return check_mandatory(c, keys, nr_keys, seen, " line");
 }
 
 /* pid_t and int members are both written as 4-byte numbers. */
@@ -1007,6 +1017,422 @@ int proc_parse_timers(pid_t pid, struct proc_timer **timers, size_t *nr)
 		ret = parse_text(path, text, len, timers_text, &l);
 	free(text);
 	return timers_result(ret, &l, timers, nr);
+}
+
+/* ---- fdinfo lines of anonymous-inode files --------------------------------------------------- */
+
+static int fdinfo_path(pid_t pid, int fd, text_parser parse, void *out)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	return parse_path(path, parse, out);
+}
+
+#define EVENTFD_NUM(key, member, base, max, mandatory)                                             \
+	KV_NUM(struct proc_eventfd, key, member, base, max, mandatory)
+
+static const struct kv_key eventfd_keys[] = {
+    EVENTFD_NUM("eventfd-count", count, 16, UINT64_MAX, true),
+    EVENTFD_NUM("eventfd-semaphore", semaphore, 10, 1, false),
+};
+
+static int eventfd_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_eventfd efd = {.semaphore = PROC_UNKNOWN};
+	int ret;
+
+	ret = kv_text(c, text, eventfd_keys, ARRAY_SIZE(eventfd_keys), &efd);
+	if (!ret)
+		*(struct proc_eventfd *)out = efd;
+	return ret;
+}
+
+int proc_parse_eventfd_buf(const char *buf, size_t len, struct proc_eventfd *efd)
+{
+	return parse_buf("fdinfo", buf, len, eventfd_text, efd);
+}
+
+int proc_parse_eventfd(pid_t pid, int fd, struct proc_eventfd *efd)
+{
+	return fdinfo_path(pid, fd, eventfd_text, efd);
+}
+
+static const struct kv_key signalfd_keys[] = {
+    KV_NUM(struct proc_signalfd, "sigmask", sigmask, 16, UINT64_MAX, true),
+};
+
+static int signalfd_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_signalfd sfd = {0};
+	int ret;
+
+	ret = kv_text(c, text, signalfd_keys, ARRAY_SIZE(signalfd_keys), &sfd);
+	if (!ret)
+		*(struct proc_signalfd *)out = sfd;
+	return ret;
+}
+
+int proc_parse_signalfd_buf(const char *buf, size_t len, struct proc_signalfd *sfd)
+{
+	return parse_buf("fdinfo", buf, len, signalfd_text, sfd);
+}
+
+int proc_parse_signalfd(pid_t pid, int fd, struct proc_signalfd *sfd)
+{
+	return fdinfo_path(pid, fd, signalfd_text, sfd);
+}
+
+#define NSEC_MAX 999999999u
+
+/* "(seconds, nanoseconds)", into two u64 at the member. */
+static int kv_timespec(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	char *sec = next_token(&value), *nsec = next_token(&value);
+	size_t sec_len = sec ? strlen(sec) : 0, nsec_len = nsec ? strlen(nsec) : 0;
+	uint64_t ts[2];
+	int ret;
+
+	if (sec_len < 3 || nsec_len < 2 || sec[0] != '(' || sec[sec_len - 1] != ',' ||
+	    nsec[nsec_len - 1] != ')' || next_token(&value))
+		return parse_error(c, -EINVAL, "bad %s, want (seconds, nanoseconds)", k->key);
+	sec[sec_len - 1] = nsec[nsec_len - 1] = '\0';
+	ret = parse_number(c, k->key, sec + 1, 10, INT64_MAX, &ts[0]);
+	if (!ret)
+		ret = parse_number(c, k->key, nsec, 10, NSEC_MAX, &ts[1]);
+	if (!ret)
+		memcpy((char *)out + k->num.off, ts, sizeof(ts));
+	return ret;
+}
+
+#define TIMERFD_NUM(key, member, base, max)                                                        \
+	KV_NUM(struct proc_timerfd, key, member, base, max, true)
+
+static const struct kv_key timerfd_keys[] = {
+    TIMERFD_NUM("clockid", clockid, 10, INT32_MAX),
+    TIMERFD_NUM("ticks", ticks, 10, UINT64_MAX),
+    TIMERFD_NUM("settime flags", settime_flags, 8, UINT32_MAX),
+    KV(struct proc_timerfd, "it_value", kv_timespec, value, true),
+    KV(struct proc_timerfd, "it_interval", kv_timespec, interval, true),
+};
+
+static int timerfd_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_timerfd tfd = {0};
+	int ret;
+
+	ret = kv_text(c, text, timerfd_keys, ARRAY_SIZE(timerfd_keys), &tfd);
+	if (!ret)
+		*(struct proc_timerfd *)out = tfd;
+	return ret;
+}
+
+int proc_parse_timerfd_buf(const char *buf, size_t len, struct proc_timerfd *tfd)
+{
+	return parse_buf("fdinfo", buf, len, timerfd_text, tfd);
+}
+
+int proc_parse_timerfd(pid_t pid, int fd, struct proc_timerfd *tfd)
+{
+	return fdinfo_path(pid, fd, timerfd_text, tfd);
+}
+
+/*
+ * Blank-separated "name:value" tags, the value possibly the next token ("name: value"), as the
+ * lines of epoll and inotify are made. Unknown names are skipped, a name seen twice or a
+ * mandatory one missing is an error.
+ */
+static int tag_line(const struct parse_ctx *c, char *line, const struct kv_key *keys,
+		    size_t nr_keys, void *out)
+{
+	uint64_t seen = 0;
+	const struct kv_key *k;
+	char *tok, *value;
+	int ret;
+
+	while ((tok = next_token(&line))) {
+		value = strchr(tok, ':');
+		if (!value)
+			return parse_error(c, -EINVAL, "'%.32s' is not name:value", tok);
+		*value++ = '\0';
+		if (!*value)
+			value = next_token(&line);
+		if (!value)
+			return parse_error(c, -EINVAL, "%s has no value", tok);
+		k = find_key(keys, nr_keys, tok);
+		if (!k)
+			continue;
+		if (seen & (1ull << (k - keys)))
+			return parse_error(c, -EINVAL, "second %s", k->key);
+		seen |= 1ull << (k - keys);
+		ret = k->parse(c, k, value, out);
+		if (ret)
+			return ret;
+	}
+	return check_mandatory(c, keys, nr_keys, seen, "");
+}
+
+/* The items of a list parser: a growing array. */
+struct item_list {
+	void *items;
+	size_t nr, cap;
+};
+
+/* Append a zeroed item of size bytes; NULL (logged) when memory runs out. */
+static void *item_list_add(const struct parse_ctx *c, struct item_list *l, size_t size)
+{
+	size_t cap = l->cap ? l->cap * 2 : 16;
+	void *items;
+
+	if (l->nr == l->cap) {
+		items = reallocarray(l->items, cap, size);
+		if (!items) {
+			parse_error(c, -ENOMEM, "cannot allocate %zu items", cap);
+			return NULL;
+		}
+		l->items = items;
+		l->cap = cap;
+	}
+	return memset((char *)l->items + l->nr++ * size, 0, size);
+}
+
+/*
+ * The lines of text that start with prefix, each parsed with tag_line() into an item of the list,
+ * after prefix_skip bytes; other lines are skipped.
+ */
+static int tag_lines(struct parse_ctx *c, char *text, const char *prefix, size_t prefix_skip,
+		     const struct kv_key *keys, size_t nr_keys, struct item_list *l, size_t size,
+		     void (*init)(void *item))
+{
+	char *line;
+	void *item;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		if (strncmp(line, prefix, strlen(prefix)))
+			continue;
+		item = item_list_add(c, l, size);
+		if (!item)
+			return -ENOMEM;
+		if (init)
+			init(item);
+		ret = tag_line(c, line + prefix_skip, keys, nr_keys, item);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Hand the items over on success, free them on error. */
+static int item_list_result(int ret, struct item_list *l, void **items, size_t *nr)
+{
+	if (ret) {
+		free(l->items);
+		*l = (struct item_list){0};
+	}
+	*items = l->items;
+	*nr = l->nr;
+	return ret;
+}
+
+#define EPOLL_NUM(key, member, max) KV_NUM(struct proc_epoll_tfd, key, member, 16, max, true)
+
+/* "tfd:        5 events:       19 data:             1234  pos:0 ino:40e sdev:10" */
+static const struct kv_key epoll_keys[] = {
+    KV_NUM(struct proc_epoll_tfd, "tfd", tfd, 10, INT32_MAX, true),
+    EPOLL_NUM("events", events, UINT32_MAX),
+    EPOLL_NUM("data", data, UINT64_MAX),
+};
+
+static int epoll_text(struct parse_ctx *c, char *text, void *out)
+{
+	return tag_lines(c, text, "tfd:", 0, epoll_keys, ARRAY_SIZE(epoll_keys), out,
+			 sizeof(struct proc_epoll_tfd), NULL);
+}
+
+int proc_parse_epoll_buf(const char *buf, size_t len, struct proc_epoll_tfd **tfds, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(parse_buf("fdinfo", buf, len, epoll_text, &l), &l, (void **)tfds,
+				nr);
+}
+
+int proc_parse_epoll(pid_t pid, int fd, struct proc_epoll_tfd **tfds, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(fdinfo_path(pid, fd, epoll_text, &l), &l, (void **)tfds, nr);
+}
+
+/* f_handle: the bytes of the handle in hex, two digits each. */
+static int kv_handle(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	struct proc_inotify_wd *w = out;
+	size_t len = strlen(value), i;
+	uint64_t byte;
+	char digits[3] = {0};
+	int ret;
+
+	if (!len || len % 2 || len / 2 > sizeof(w->handle))
+		return parse_error(c, -EINVAL, "bad %s '%.32s'", k->key, value);
+	for (i = 0; i < len / 2; i++) {
+		memcpy(digits, value + 2 * i, 2);
+		ret = parse_number(c, k->key, digits, 16, UINT8_MAX, &byte);
+		if (ret)
+			return ret;
+		w->handle[i] = byte;
+	}
+	w->handle_bytes = len / 2;
+	return 0;
+}
+
+#define INOTIFY_NUM(key, member, max, mandatory)                                                   \
+	KV_NUM(struct proc_inotify_wd, key, member, 16, max, mandatory)
+
+/*
+ * "inotify wd:1 ino:3c51a sdev:fe00000 mask:100 ignored_mask:0 fhandle-bytes:8 fhandle-type:1
+ * f_handle:1ac5030000000000", the handle only where the file system gives one.
+ */
+static const struct kv_key inotify_keys[] = {
+    INOTIFY_NUM("wd", wd, INT32_MAX, true),
+    INOTIFY_NUM("ino", ino, UINT64_MAX, true),
+    INOTIFY_NUM("sdev", sdev, UINT32_MAX, true),
+    INOTIFY_NUM("mask", mask, UINT32_MAX, true),
+    INOTIFY_NUM("fhandle-type", handle_type, INT32_MAX, false),
+    KV(struct proc_inotify_wd, "f_handle", kv_handle, handle, false),
+};
+
+static void inotify_init_wd(void *item)
+{
+	((struct proc_inotify_wd *)item)->handle_type = PROC_UNKNOWN;
+}
+
+static int inotify_text(struct parse_ctx *c, char *text, void *out)
+{
+	const struct item_list *l = out;
+	const struct proc_inotify_wd *w;
+	size_t i;
+	int ret;
+
+	ret = tag_lines(c, text, "inotify ", strlen("inotify "), inotify_keys,
+			ARRAY_SIZE(inotify_keys), out, sizeof(struct proc_inotify_wd),
+			inotify_init_wd);
+	for (i = 0; !ret && i < l->nr; i++) {
+		w = (const struct proc_inotify_wd *)l->items + i;
+		if ((w->handle_type == PROC_UNKNOWN) != !w->handle_bytes) {
+			c->line = 0;
+			return parse_error(c, -EINVAL,
+					   "watch %u: f_handle without fhandle-type or the reverse",
+					   w->wd);
+		}
+	}
+	return ret;
+}
+
+int proc_parse_inotify_buf(const char *buf, size_t len, struct proc_inotify_wd **wds, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(parse_buf("fdinfo", buf, len, inotify_text, &l), &l, (void **)wds,
+				nr);
+}
+
+int proc_parse_inotify(pid_t pid, int fd, struct proc_inotify_wd **wds, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(fdinfo_path(pid, fd, inotify_text, &l), &l, (void **)wds, nr);
+}
+
+/* ---- mountinfo ------------------------------------------------------------------------------- */
+
+/* A path of mountinfo, where blanks and backslashes are written \ooo (octal), into out. */
+static int unescape_path(const struct parse_ctx *c, const char *name, const char *tok, char *out)
+{
+	size_t len = 0;
+
+	if (!tok)
+		return parse_error(c, -EINVAL, "no %s", name);
+	while (*tok) {
+		if (len == PATH_MAX - 1)
+			return parse_error(c, -ENAMETOOLONG, "%s longer than %d bytes", name,
+					   PATH_MAX - 1);
+		if (*tok != '\\') {
+			out[len++] = *tok++;
+			continue;
+		}
+		if (strspn(tok + 1, "01234567") < 3 || tok[1] > '3')
+			return parse_error(c, -EINVAL, "bad escape in %s '%.32s'", name, tok);
+		out[len++] = (tok[1] - '0') << 6 | (tok[2] - '0') << 3 | (tok[3] - '0');
+		tok += 4;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+/* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue" */
+static int parse_mount(const struct parse_ctx *c, char *line, struct proc_mount *m)
+{
+	char *id = next_token(&line), *parent = next_token(&line), *dev = next_token(&line);
+	char *root = next_token(&line), *point = next_token(&line), *tok;
+	uint64_t mnt_id, parent_id, major, minor;
+	int ret;
+
+	ret = parse_number(c, "mount id", id, 10, INT32_MAX, &mnt_id);
+	if (!ret)
+		ret = parse_number(c, "parent id", parent, 10, INT32_MAX, &parent_id);
+	if (!ret)
+		ret = parse_pair(c, "device", dev, ':', 10, UINT32_MAX, &major, &minor);
+	if (!ret)
+		ret = unescape_path(c, "root", root, m->root);
+	if (!ret)
+		ret = unescape_path(c, "mount point", point, m->mount_point);
+	if (ret)
+		return ret;
+	m->mnt_id = mnt_id;
+	m->dev_major = major;
+	m->dev_minor = minor;
+	/* Options, optional fields, then "-", the file system type and the source. */
+	while ((tok = next_token(&line)) && strcmp(tok, "-"))
+		;
+	if (!tok || !next_token(&line) || !next_token(&line))
+		return parse_error(c, -EINVAL, "no '- type source' after the mount point");
+	return 0;
+}
+
+static int mountinfo_text(struct parse_ctx *c, char *text, void *out)
+{
+	struct proc_mount *m;
+	char *line;
+	int ret;
+
+	while ((line = next_line(c, &text))) {
+		m = item_list_add(c, out, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		ret = parse_mount(c, line, m);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int proc_parse_mountinfo_buf(const char *buf, size_t len, struct proc_mount **mounts, size_t *nr)
+{
+	struct item_list l = {0};
+
+	return item_list_result(parse_buf("mountinfo", buf, len, mountinfo_text, &l), &l,
+				(void **)mounts, nr);
+}
+
+int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr)
+{
+	struct item_list l = {0};
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	return item_list_result(parse_path(path, mountinfo_text, &l), &l, (void **)mounts, nr);
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */

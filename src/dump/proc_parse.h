@@ -104,6 +104,74 @@ struct proc_timer {
 int proc_parse_timers(pid_t pid, struct proc_timer **timers, size_t *nr);
 int proc_parse_timers_buf(const char *buf, size_t len, struct proc_timer **timers, size_t *nr);
 
+/*
+ * The lines anonymous-inode files add to their fdinfo (see proc_pid_fdinfo(5)). Each parser reads
+ * only its own lines, and a missing mandatory one is an error.
+ */
+#define PROC_UNKNOWN UINT32_MAX
+
+/* eventfd-count (hex), eventfd-semaphore (PROC_UNKNOWN: the kernel does not show it). */
+struct proc_eventfd {
+	uint64_t count;
+	uint32_t semaphore;
+};
+int proc_parse_eventfd(pid_t pid, int fd, struct proc_eventfd *efd);
+int proc_parse_eventfd_buf(const char *buf, size_t len, struct proc_eventfd *efd);
+
+/* sigmask (hex): bit signo - 1. */
+struct proc_signalfd {
+	uint64_t sigmask;
+};
+int proc_parse_signalfd(pid_t pid, int fd, struct proc_signalfd *sfd);
+int proc_parse_signalfd_buf(const char *buf, size_t len, struct proc_signalfd *sfd);
+
+struct proc_timerfd {
+	uint32_t clockid;
+	uint32_t settime_flags; /* octal in the file */
+	uint64_t ticks;		/* expirations since the last read, as the timer counted them */
+	uint64_t value[2];	/* it_value: seconds, nanoseconds left until the next expiry */
+	uint64_t interval[2];	/* it_interval */
+};
+int proc_parse_timerfd(pid_t pid, int fd, struct proc_timerfd *tfd);
+int proc_parse_timerfd_buf(const char *buf, size_t len, struct proc_timerfd *tfd);
+
+/* One "tfd: N events: X data: Y ..." line of an epoll instance. */
+struct proc_epoll_tfd {
+	uint32_t tfd;
+	uint32_t events;
+	uint64_t data;
+};
+/* Every registration, in the kernel's order; *tfds is malloc'd (NULL if none), free() it. */
+int proc_parse_epoll(pid_t pid, int fd, struct proc_epoll_tfd **tfds, size_t *nr);
+int proc_parse_epoll_buf(const char *buf, size_t len, struct proc_epoll_tfd **tfds, size_t *nr);
+
+#define PROC_HANDLE_MAX 128 /* MAX_HANDLE_SZ */
+
+/* One "inotify wd:..." line: a watch, and the file handle of its inode when the kernel has one. */
+struct proc_inotify_wd {
+	uint32_t wd;
+	uint32_t mask;
+	uint64_t ino;
+	uint32_t sdev;	       /* the kernel's encoding: major << 20 | minor */
+	uint32_t handle_type;  /* PROC_UNKNOWN: no handle shown */
+	uint32_t handle_bytes; /* of handle */
+	uint8_t handle[PROC_HANDLE_MAX];
+};
+/* Every watch, in the kernel's order; *wds is malloc'd (NULL if none), free() it. */
+int proc_parse_inotify(pid_t pid, int fd, struct proc_inotify_wd **wds, size_t *nr);
+int proc_parse_inotify_buf(const char *buf, size_t len, struct proc_inotify_wd **wds, size_t *nr);
+
+/* One line of /proc/PID/mountinfo. */
+struct proc_mount {
+	uint32_t mnt_id;
+	uint32_t dev_major, dev_minor;
+	char root[PATH_MAX]; /* the directory of the file system mounted there */
+	char mount_point[PATH_MAX];
+};
+/* Every mount, in the file's order; *mounts is malloc'd, free() it. */
+int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr);
+int proc_parse_mountinfo_buf(const char *buf, size_t len, struct proc_mount **mounts, size_t *nr);
+
 /* Read a whole /proc file into a malloc'd NUL-terminated buffer. */
 int proc_read_file(const char *path, char **buf, size_t *len);
 

@@ -245,6 +245,37 @@ static const struct rec_field shmem_run_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field eventfd_fields[] = {
+    FIELD(rec_eventfd, count, U64),
+    FIELD(rec_eventfd, semaphore, U32),
+    FIELD(rec_eventfd, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field signalfd_fields[] = {
+    FIELD(rec_signalfd, sigmask, HEX64),
+    END_FIELDS,
+};
+
+static const struct rec_field timerfd_fields[] = {
+    FIELD(rec_timerfd, clockid, U32),	    FIELD(rec_timerfd, settime_flags, U32),
+    FIELD(rec_timerfd, ticks, U64),	    FIELD(rec_timerfd, value_sec, U64),
+    FIELD(rec_timerfd, interval_sec, U64),  FIELD(rec_timerfd, value_nsec, U32),
+    FIELD(rec_timerfd, interval_nsec, U32), END_FIELDS,
+};
+
+static const struct rec_field epoll_tfd_fields[] = {
+    FIELD(rec_epoll_tfd, tfd, U32),    FIELD(rec_epoll_tfd, target_id, U32),
+    FIELD(rec_epoll_tfd, events, U32), FIELD(rec_epoll_tfd, pad, PAD),
+    FIELD(rec_epoll_tfd, data, HEX64), END_FIELDS,
+};
+
+static const struct rec_field inotify_watch_fields[] = {
+    FIELD(rec_inotify_watch, wd, U32),
+    FIELD(rec_inotify_watch, mask, U32),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -302,6 +333,12 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
 		   shmem_fields},
     [REC_SHMEM_RUN] = FIXED("shmem_run", rec_shmem_run, shmem_run_fields),
     [REC_PARENT_RUN] = FIXED("parent_run", rec_parent_run, parent_run_fields),
+    [REC_EVENTFD] = FIXED("eventfd", rec_eventfd, eventfd_fields),
+    [REC_SIGNALFD] = FIXED("signalfd", rec_signalfd, signalfd_fields),
+    [REC_TIMERFD] = FIXED("timerfd", rec_timerfd, timerfd_fields),
+    [REC_EPOLL_TFD] = FIXED("epoll_tfd", rec_epoll_tfd, epoll_tfd_fields),
+    [REC_INOTIFY_WATCH] =
+	WITH_PATH("inotify_watch", rec_inotify_watch, "path", inotify_watch_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -65,6 +65,11 @@ enum rec_type {
 	REC_SHMEM = 31,
 	REC_SHMEM_RUN = 32,
 	REC_PARENT_RUN = 33,
+	REC_EVENTFD = 34,
+	REC_SIGNALFD = 35,
+	REC_TIMERFD = 36,
+	REC_EPOLL_TFD = 37,
+	REC_INOTIFY_WATCH = 38,
 	REC_TYPE_MAX
 };
 
@@ -345,6 +350,11 @@ enum rec_file_kind {
 	FILE_CHARDEV = 3,
 	FILE_PIPE = 4,
 	FILE_MEMFD = 5, /* the memfd of shmem.img with the same dev and ino */
+	FILE_EVENTFD = 6,
+	FILE_SIGNALFD = 7,
+	FILE_TIMERFD = 8,
+	FILE_EPOLL = 9,
+	FILE_INOTIFY = 10,
 	FILE_KIND_MAX
 };
 
@@ -389,6 +399,48 @@ struct rec_pipe {
  * at most REC_PIPE_DATA_MAX bytes (the whole payload).
  */
 #define REC_PIPE_DATA_MAX (64u * 1024u)
+
+/* After an eventfd: its counter. Its O_NONBLOCK is the `file`'s. */
+struct rec_eventfd {
+	uint64_t count;
+	uint32_t semaphore; /* 1: EFD_SEMAPHORE, each read takes 1 */
+	uint32_t pad;
+};
+
+/* After a signalfd: the signals it reads, bit signo - 1. */
+struct rec_signalfd {
+	uint64_t sigmask;
+};
+
+/*
+ * After a timerfd. The time of the next expiry is the time left (relative: frozen time does not
+ * count, as for interval timers) or, with TFD_TIMER_ABSTIME, the absolute time on its clock; 0 and
+ * 0: disarmed.
+ */
+struct rec_timerfd {
+	uint32_t clockid;
+	uint32_t settime_flags; /* TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET */
+	uint64_t ticks;		/* expirations not read yet */
+	uint64_t value_sec;
+	uint64_t interval_sec;
+	uint32_t value_nsec;
+	uint32_t interval_nsec;
+};
+
+/* After an epoll instance: one per registered target, keyed by (target, tfd) as in the kernel. */
+struct rec_epoll_tfd {
+	uint32_t tfd;	    /* the descriptor number it was registered with */
+	uint32_t target_id; /* the target's open file description, a `file` of files.img */
+	uint32_t events;    /* EPOLLIN ..., EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, ... */
+	uint32_t pad;
+	uint64_t data;
+};
+
+/* After an inotify instance: one per watch, in increasing wd order; the tail is the path. */
+struct rec_inotify_watch {
+	uint32_t wd;
+	uint32_t mask; /* IN_* events, IN_ONESHOT, IN_EXCL_UNLINK */
+};
 
 /*
  * shmem.img: one per shared memory object of the tree, named by the st_dev and st_ino that VMAs

@@ -31,7 +31,7 @@ int load_path_file(struct image_file *f, const struct img *img, const struct img
 	return 0;
 }
 
-int check_path_file(const struct image_file *f)
+int check_path_file(const struct file_pool *pool, const struct image_file *f)
 {
 	if (!f->priv) {
 		pr_err("files.img: file %u has no path", f->rec.id);

@@ -10,13 +10,20 @@
 #include "restore/files.h"
 #include "restore/restore.h"
 
+/* clang-format off */
 static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
     [FILE_REGULAR] = &path_file_restorer,
     [FILE_DIRECTORY] = &path_file_restorer,
     [FILE_CHARDEV] = &path_file_restorer,
     [FILE_PIPE] = &pipe_restorer,
     [FILE_MEMFD] = &memfd_restorer,
+    [FILE_EVENTFD] = &eventfd_restorer,
+    [FILE_SIGNALFD] = &signalfd_restorer,
+    [FILE_TIMERFD] = &timerfd_restorer,
+    [FILE_EPOLL] = &epoll_restorer,
+    [FILE_INOTIFY] = &inotify_restorer,
 };
+/* clang-format on */
 
 /* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
 #define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
@@ -74,8 +81,61 @@ int load_files(int dirfd, struct file_pool *pool)
 	}
 	img_release(&img);
 	for (i = 0; i < pool->nr && !ret; i++)
-		ret = restorers[pool->files[i].rec.kind]->check(&pool->files[i]);
+		ret = restorers[pool->files[i].rec.kind]->check(pool, &pool->files[i]);
 	return ret;
+}
+
+int claim_files(struct file_pool *pool, uint32_t pid, const struct rec_fd *fds, size_t nr)
+{
+	struct image_file *f;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (!fds[i].file_id || fds[i].file_id > pool->nr) {
+			pr_err("fds-%u.img: fd %u is file %u, which files.img has not", pid,
+			       fds[i].fd, fds[i].file_id);
+			return -EINVAL;
+		}
+		f = &pool->files[fds[i].file_id - 1];
+		if (!f->owner_pid) {
+			f->owner_pid = pid;
+			f->owner_fd = fds[i].fd;
+		}
+	}
+	return 0;
+}
+
+int load_single_record(struct image_file *f, const struct img *img, const struct img_rec *rec,
+		       uint32_t type)
+{
+	if (rec->type != type || f->priv)
+		return unexpected_record(f, img, rec);
+	f->priv = malloc(rec->len);
+	if (!f->priv)
+		return -ENOMEM;
+	memcpy(f->priv, rec->data, rec->len);
+	return 0;
+}
+
+int check_single_record(const struct file_pool *pool, const struct image_file *f)
+{
+	if (!f->priv) {
+		pr_err("files.img: file %u has no record of its family", f->rec.id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int unexpected_record(const struct image_file *f, const struct img *img, const struct img_rec *rec)
+{
+	pr_err("%s: file %u: unexpected record %u", img->name, f->rec.id, rec->type);
+	return -EINVAL;
+}
+
+void release_priv(struct image_file *f)
+{
+	free(f->priv);
+	f->priv = NULL;
 }
 
 /* One file, at base or above, with its flags. */
@@ -148,7 +208,27 @@ int fds_above_task(const struct task_image *ti)
 	return ti->nr_fds ? (int)ti->fds[ti->nr_fds - 1].fd + 1 : 0;
 }
 
-/* The process's table: each descriptor a copy of its file in the pool. */
+/* What the files this process owns do once its table is in place. */
+static int run_owner_steps(const struct task_image *ti, const struct file_pool *pool)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ti->nr_fds; i++) {
+		const struct image_file *f = &pool->files[ti->fds[i].file_id - 1];
+		const struct file_restorer *r = restorers[f->rec.kind];
+
+		if (!r->in_owner || f->owner_pid != (uint32_t)ti->pid ||
+		    f->owner_fd != ti->fds[i].fd)
+			continue;
+		ret = r->in_owner(pool, f, ti->fds[i].fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The process's table: each descriptor a copy of its file in the pool; then the owner steps. */
 int restore_files(const struct task_image *ti, const struct file_pool *pool)
 {
 	size_t i;
@@ -161,5 +241,5 @@ int restore_files(const struct task_image *ti, const struct file_pool *pool)
 		if (fcntl(fd->fd, F_SETFD, fd->fd_flags) < 0)
 			return pr_perror("cannot set the flags of fd %u", fd->fd);
 	}
-	return 0;
+	return run_owner_steps(ti, pool);
 }

@@ -20,6 +20,8 @@ struct image_file {
 	struct rec_file rec;
 	void *priv; /* its family's records, as its loader keeps them */
 	int fd;	    /* in the pool; -1 until opened */
+	uint32_t owner_pid; /* the first process of the tree with a descriptor on it */
+	uint32_t owner_fd;  /* and that process's lowest descriptor on it */
 };
 
 struct shmem_table;
@@ -36,12 +38,17 @@ struct file_pool {
 struct file_restorer {
 	/* One of the records that follow the file's, in order. */
 	int (*load)(struct image_file *f, const struct img *img, const struct img_rec *rec);
-	/* Once all are loaded: whether the file has what it needs. */
-	int (*check)(const struct image_file *f);
+	/* Once all are loaded: whether the file has what it needs (files it names among them). */
+	int (*check)(const struct file_pool *pool, const struct image_file *f);
 	/* Create the open file description: its descriptor (any number), or -errno. */
 	int (*open)(struct file_pool *pool, struct image_file *f);
 	/* Once every file is open: drop what open kept aside (NULL: nothing). */
 	void (*settle)(struct image_file *f);
+	/*
+	 * In the file's owner, once the owner's whole descriptor table is in place, the pool still
+	 * open: what is keyed by the process's descriptor numbers (NULL: nothing). fd is owner_fd.
+	 */
+	int (*in_owner)(const struct file_pool *pool, const struct image_file *f, int fd);
 	void (*release)(struct image_file *f);
 };
 
@@ -53,14 +60,32 @@ struct path_file {
 	char path[PATH_MAX];
 };
 int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec);
-int check_path_file(const struct image_file *f);
+int check_path_file(const struct file_pool *pool, const struct image_file *f);
 void release_path_file(struct image_file *f);
 /* shmem.c: a memfd, a new open file of its object of shmem.img. */
 extern const struct file_restorer memfd_restorer;
 /* pipe.c */
 extern const struct file_restorer pipe_restorer;
+/* eventfd.c, signalfd.c, timerfd.c: made again from their one record. */
+extern const struct file_restorer eventfd_restorer;
+extern const struct file_restorer signalfd_restorer;
+extern const struct file_restorer timerfd_restorer;
+/* epoll.c: the registrations are added by the owner. */
+extern const struct file_restorer epoll_restorer;
+/* inotify.c: its watches, by path, with their numbers. */
+extern const struct file_restorer inotify_restorer;
+
+/* For families whose file is one record of theirs, of type type, kept in priv. */
+int load_single_record(struct image_file *f, const struct img *img, const struct img_rec *rec,
+		       uint32_t type);
+int check_single_record(const struct file_pool *pool, const struct image_file *f);
+/* Any family: a record it does not expect, logged; -EINVAL. */
+int unexpected_record(const struct image_file *f, const struct img *img, const struct img_rec *rec);
+void release_priv(struct image_file *f);
 
 int load_files(int dirfd, struct file_pool *pool);
+/* The files of the process's descriptors exist; it owns those no process before it had. */
+int claim_files(struct file_pool *pool, uint32_t pid, const struct rec_fd *fds, size_t nr);
 /* Every file, opened at base or above; then the settle pass. */
 int open_file_pool(struct file_pool *pool, int base);
 /* The highest descriptor of the pool, plus one. */

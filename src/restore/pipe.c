@@ -56,7 +56,7 @@ static int load_pipe(struct image_file *f, const struct img *img, const struct i
 	return 0;
 }
 
-static int check_pipe(const struct image_file *f)
+static int check_pipe(const struct file_pool *pool, const struct image_file *f)
 {
 	int mode = f->rec.open_flags & O_ACCMODE;
 

@@ -94,21 +94,6 @@ static int check_root_pages(const struct restore_tree *tree)
 	return 0;
 }
 
-/* Every descriptor names a file of files.img. */
-static int check_fd_files(const struct restore_tree *tree, const struct restore_proc *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->ti.nr_fds; i++) {
-		if (p->ti.fds[i].file_id > tree->files.nr) {
-			pr_err("fds-%u.img: fd %u is file %u, which files.img has not", p->rec.pid,
-			       p->ti.fds[i].fd, p->ti.fds[i].file_id);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* The plan works on the records alone, gathered in one array. */
 static int plan_tree(struct restore_tree *tree)
 {
@@ -152,7 +137,8 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	tree->files.tty = tree->tty;
 	tree->files.shmem = &tree->shmem;
 	for (i = 0; !ret && i < tree->nr; i++)
-		ret = check_fd_files(tree, &tree->procs[i])
+		ret = claim_files(&tree->files, tree->procs[i].rec.pid, tree->procs[i].ti.fds,
+				  tree->procs[i].ti.nr_fds)
 			  ?: shmem_table_link(&tree->shmem, &tree->procs[i].ti);
 	if (!ret)
 		ret = check_root_pages(tree);

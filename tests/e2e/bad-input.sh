@@ -49,6 +49,24 @@ expect_error "dump of a process holding a socket" "$CRYO" dump -t "$pid" -D "$im
 grep -q "socket" "$tmp/expect_error.err" || fail "the error does not name the socket"
 untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
 
+# An epoll registration whose target the process closed, now held only by its parent, outside
+# the tree: nothing to restore it from.
+start "$tmp/epoll.out" /usr/bin/python3 -c '
+import os, select, time
+e = os.eventfd(0)
+if os.fork() == 0:
+    ep = select.epoll()
+    ep.register(e, select.EPOLLIN)
+    os.close(e)
+    print("CHILD", os.getpid(), flush=True)
+    print("READY", flush=True)
+time.sleep(1000)'
+wait_ready "$pid" "$tmp/epoll.out"
+child=$(awk '/^CHILD/ { print $2 }' "$tmp/epoll.out")
+expect_error "dump of an epoll target held only outside the tree" "$CRYO" dump -t "$child" -D "$img"
+grep -q "open in no process of the tree" "$tmp/expect_error.err" || fail "the error does not say why"
+untouched "$child" || fail "a failed dump left process $child stopped, traced or dead"
+
 # A target killed in the middle of its dump (2 GiB take a while to copy): one error, no crash.
 start "$tmp/big.out" "$WORKLOADS/wl_memory" "$tmp/go" 2048
 wait_ready "$pid" "$tmp/big.out"

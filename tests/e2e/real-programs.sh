@@ -1,5 +1,5 @@
 #!/bin/bash
-# real-programs.sh sleep|python|python-threads|bash|java|java-leave-running: checkpoint and
+# real-programs.sh sleep|python|python-threads|bash|java|java-leave-running|tail: checkpoint and
 # restore unmodified Debian programs.
 #
 #   sleep   a `sleep 1000` lives on after restore, same pid and command line, and dies of
@@ -20,11 +20,13 @@
 #           restore: the JVM keeps updating the file.
 #   java-leave-running
 #           the same JVM dumped with -R runs on untouched, counting, and passes at go
+#   tail    `tail -f` on a file, which it follows through an inotify watch: a random line
+#           appended after restore shows in its output
 #
 # With CRYO_SKIP=1 there is no dump nor restore.
 source "$(dirname "$0")/lib.sh"
 
-(($# == 1)) || fail "usage: $0 sleep|python|python-threads|bash|java|java-leave-running"
+(($# == 1)) || fail "usage: $0 sleep|python|python-threads|bash|java|java-leave-running|tail"
 go=$tmp/go
 out=$tmp/program.out
 
@@ -366,6 +368,27 @@ test_java_leave_running() {
 	wait_result "$pid" "$out"
 }
 
+# tail -f waits on its inotify watch of the file (it does not poll while it has one).
+has_inotify_watch() {
+	grep -qs '^inotify wd:' /proc/"$1"/fdinfo/*
+}
+
+test_tail() {
+	local line
+	echo "before the dump" >"$tmp/log"
+	start "$out" /usr/bin/tail -f "$tmp/log"
+	wait_until 10 "tail to show the file" grep -q "before the dump" "$out"
+	wait_until 10 "tail $pid to watch the file" has_inotify_watch "$pid"
+	dump_and_restore "$pid" "$tmp/img"
+	[[ $CRYO_SKIP == 1 ]] || has_inotify_watch "$pid" || fail "restored tail has no inotify watch"
+	line="after the restore $(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+	echo "$line" >>"$tmp/log"
+	wait_until 10 "tail $pid to show '$line'" grep -qxF "$line" "$out"
+	log "tail $pid showed '$line'"
+	kill -TERM "$pid"
+	wait_until 10 "tail $pid to die of SIGTERM" dead "$pid"
+}
+
 case $1 in
 sleep) test_sleep ;;
 python) test_python ;;
@@ -373,5 +396,6 @@ python-threads) test_python_threads ;;
 bash) test_bash ;;
 java) test_java ;;
 java-leave-running) test_java_leave_running ;;
+tail) test_tail ;;
 *) fail "unknown program $1" ;;
 esac

@@ -221,6 +221,11 @@ static const struct sample samples[] = {
     {REC_SHMEM, sizeof(struct rec_shmem), "cryo: a memfd", 0},
     {REC_SHMEM_RUN, sizeof(struct rec_shmem_run), NULL, 0},
     {REC_PARENT_RUN, sizeof(struct rec_parent_run), NULL, 0},
+    {REC_EVENTFD, sizeof(struct rec_eventfd), NULL, 0},
+    {REC_SIGNALFD, sizeof(struct rec_signalfd), NULL, 0},
+    {REC_TIMERFD, sizeof(struct rec_timerfd), NULL, 0},
+    {REC_EPOLL_TFD, sizeof(struct rec_epoll_tfd), NULL, 0},
+    {REC_INOTIFY_WATCH, sizeof(struct rec_inotify_watch), "/tmp/watched dir", 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1034,6 +1039,12 @@ static void write_show_dir(int dirfd)
 	struct rec_fd fd = {.fd = 3, .file_id = 1};
 	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
 	struct rec_path_file path_file = {.size = 10};
+	struct rec_file timer_file = {.id = 2, .kind = FILE_TIMERFD};
+	struct rec_timerfd timer = {1, 1, 5, 2, 3, 4, 6};
+	struct rec_file epoll_file = {.id = 3, .kind = FILE_EPOLL};
+	struct rec_epoll_tfd tfd = {.tfd = 7, .target_id = 2, .events = 0x80000001, .data = 0xabc};
+	struct rec_file inotify_file = {.id = 4, .kind = FILE_INOTIFY};
+	struct rec_inotify_watch watch = {.wd = 3, .mask = 0x300};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	/* A seccomp filter: load the architecture, allow. */
 	struct {
@@ -1080,6 +1091,13 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write_str(&img, REC_PATH_FILE, &path_file, sizeof(path_file),
 				       "a\"b\\c\nd\x01\xff\xc3\xa9"),
 			 0);
+	assert_int_equal(img_write(&img, REC_FILE, &timer_file, sizeof(timer_file)), 0);
+	assert_int_equal(img_write(&img, REC_TIMERFD, &timer, sizeof(timer)), 0);
+	assert_int_equal(img_write(&img, REC_FILE, &epoll_file, sizeof(epoll_file)), 0);
+	assert_int_equal(img_write(&img, REC_EPOLL_TFD, &tfd, sizeof(tfd)), 0);
+	assert_int_equal(img_write(&img, REC_FILE, &inotify_file, sizeof(inotify_file)), 0);
+	assert_int_equal(
+	    img_write_str(&img, REC_INOTIFY_WATCH, &watch, sizeof(watch), "/tmp/watched"), 0);
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_SHMEM, 0, &img), 0);
 	assert_int_equal(img_write_str(&img, REC_SHMEM, &shmem, sizeof(shmem), "cryo: one"), 0);
@@ -1139,6 +1157,11 @@ static void test_show(void **state)
 	    "{\"type\": \"file\", \"id\": 1, \"kind\": 1,",
 	    "{\"type\": \"path_file\", \"size\": 10,",
 	    "\"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "{\"type\": \"timerfd\", \"clockid\": 1, \"settime_flags\": 1, \"ticks\": 5, "
+	    "\"value_sec\": 2, \"interval_sec\": 3, \"value_nsec\": 4, \"interval_nsec\": 6}",
+	    "{\"type\": \"epoll_tfd\", \"tfd\": 7, \"target_id\": 2, \"events\": 2147483649, "
+	    "\"data\": \"0xabc\"}",
+	    "{\"type\": \"inotify_watch\", \"wd\": 3, \"mask\": 768, \"path\": \"/tmp/watched\"}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",

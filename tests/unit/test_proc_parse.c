@@ -18,9 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +458,50 @@ static const char timers_sample[] =
 	"notify: none/pid.24442\n"
 	"ClockID: 7\n";
 
+/* The lines of each anonymous-inode family, after the common ones. */
+#define FDINFO_HEAD "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t1038\n"
+
+static const char eventfd_sample[] =
+	FDINFO_HEAD
+	"eventfd-count:        12345678e\n"
+	"eventfd-id: 4\n"
+	"eventfd-semaphore: 1\n";
+
+static const char signalfd_sample[] =
+	FDINFO_HEAD
+	"sigmask:\t0000000800000200\n";
+
+/* A periodic timer of 100 ms, 50.6 ms left */
+static const char timerfd_sample[] =
+	FDINFO_HEAD
+	"clockid: 1\n"
+	"ticks: 3\n"
+	"settime flags: 01\n"
+	"it_value: (0, 50604972)\n"
+	"it_interval: (0, 100000000)\n";
+
+/* An eventfd (edge-triggered), a timerfd (one-shot) and a signalfd (exclusive) */
+static const char epoll_sample[] =
+	FDINFO_HEAD
+	"tfd:        4 events: 10000019 data:               2b  pos:0 ino:40e sdev:10\n"
+	"tfd:        5 events: 40000019 data:               2a  pos:0 ino:40e sdev:10\n"
+	"tfd:        3 events: 80000019 data: ffffffffdeadbeef  pos:0 ino:40e sdev:10\n";
+
+/* A watch in /proc, one of a directory, one of a file, one on a file system without handles */
+static const char inotify_sample[] =
+	FDINFO_HEAD
+	"inotify wd:4 ino:1020f2 sdev:14 mask:fff ignored_mask:0 fhandle-bytes:c fhandle-type:81 f_handle:f22010000000000000000000\n"
+	"inotify wd:3 ino:a72296 sdev:fe00000 mask:20000fff ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:9622a70039511239\n"
+	"inotify wd:1 ino:3c51a sdev:fe00000 mask:300 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:1ac5030000000000\n"
+	"inotify wd:10 ino:7 sdev:2a mask:2 ignored_mask:0 \n";
+
+/* mountinfo: optional fields, a bind mount of a directory, a mount point with a blank */
+static const char mountinfo_sample[] =
+	"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
+	"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+	"41 26 254:0 /run/netns /run/netns rw,relatime shared:1 - ext4 /dev/vda rw,discard\n"
+	"52 26 0:50 /a\\134b /mnt/my\\040disk rw master:3 unbindable - tmpfs none rw\n";
+
 /* clang-format on */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -505,8 +555,22 @@ static void check_fails(int rc, int err, const char *what)
 
 /* ---- parsing a buffer of exactly len bytes -------------------------------------------------- */
 
-enum kind { SMAPS, STAT, STATUS, FDINFO, TIMERS };
-static const char *const kind_name[] = {"smaps", "stat", "status", "fdinfo", "timers"};
+enum kind {
+	SMAPS,
+	STAT,
+	STATUS,
+	FDINFO,
+	TIMERS,
+	EVENTFD,
+	SIGNALFD,
+	TIMERFD,
+	EPOLL,
+	INOTIFY,
+	MOUNTINFO
+};
+static const char *const kind_name[] = {"smaps",  "stat",   "status", "fdinfo",
+					"timers", "fdinfo", "fdinfo", "fdinfo",
+					"fdinfo", "fdinfo", "mountinfo"};
 
 /* Every result a parser gives, filled with PATTERN first to see that a failure leaves it alone. */
 struct parsed {
@@ -517,6 +581,15 @@ struct parsed {
 	struct proc_fdinfo fdinfo;
 	struct proc_timer *timers;
 	size_t nr_timers;
+	struct proc_eventfd efd;
+	struct proc_signalfd sfd;
+	struct proc_timerfd tfd;
+	struct proc_epoll_tfd *tfds;
+	size_t nr_tfds;
+	struct proc_inotify_wd *wds;
+	size_t nr_wds;
+	struct proc_mount *mounts;
+	size_t nr_mounts;
 };
 #define PATTERN 0xa5
 
@@ -556,6 +629,24 @@ static int parse_len(enum kind kind, const char *text, size_t len, struct parsed
 	case TIMERS:
 		rc = proc_parse_timers_buf(copy, len, &out->timers, &out->nr_timers);
 		break;
+	case EVENTFD:
+		rc = proc_parse_eventfd_buf(copy, len, &out->efd);
+		break;
+	case SIGNALFD:
+		rc = proc_parse_signalfd_buf(copy, len, &out->sfd);
+		break;
+	case TIMERFD:
+		rc = proc_parse_timerfd_buf(copy, len, &out->tfd);
+		break;
+	case EPOLL:
+		rc = proc_parse_epoll_buf(copy, len, &out->tfds, &out->nr_tfds);
+		break;
+	case INOTIFY:
+		rc = proc_parse_inotify_buf(copy, len, &out->wds, &out->nr_wds);
+		break;
+	case MOUNTINFO:
+		rc = proc_parse_mountinfo_buf(copy, len, &out->mounts, &out->nr_mounts);
+		break;
 	}
 	free(copy);
 	return rc;
@@ -590,6 +681,27 @@ static void expect_fails_len(enum kind kind, const char *text, size_t len, int e
 	case TIMERS:
 		assert_null(p.timers);
 		assert_int_equal(p.nr_timers, 0);
+		break;
+	case EVENTFD:
+		assert_true(untouched(&p.efd, sizeof(p.efd)));
+		break;
+	case SIGNALFD:
+		assert_true(untouched(&p.sfd, sizeof(p.sfd)));
+		break;
+	case TIMERFD:
+		assert_true(untouched(&p.tfd, sizeof(p.tfd)));
+		break;
+	case EPOLL:
+		assert_null(p.tfds);
+		assert_int_equal(p.nr_tfds, 0);
+		break;
+	case INOTIFY:
+		assert_null(p.wds);
+		assert_int_equal(p.nr_wds, 0);
+		break;
+	case MOUNTINFO:
+		assert_null(p.mounts);
+		assert_int_equal(p.nr_mounts, 0);
 		break;
 	}
 }
@@ -715,11 +827,34 @@ static void check_truncations(enum kind kind, const char *sample,
 					    p.nr_timers * sizeof(*p.timers));
 			free(p.timers);
 		}
+		/* Lists: the items of the lines kept. */
+		if (kind == EPOLL) {
+			assert_int_equal(p.nr_tfds, count_lines(sample, len, "tfd:"));
+			assert_memory_equal(p.tfds, whole.tfds, p.nr_tfds * sizeof(*p.tfds));
+			free(p.tfds);
+		}
+		if (kind == INOTIFY) {
+			assert_int_equal(p.nr_wds, count_lines(sample, len, "inotify "));
+			assert_memory_equal(p.wds, whole.wds, p.nr_wds * sizeof(*p.wds));
+			free(p.wds);
+		}
+		if (kind == MOUNTINFO) {
+			assert_int_equal(p.nr_mounts, count_lines(sample, len, ""));
+			assert_memory_equal(p.mounts, whole.mounts,
+					    p.nr_mounts * sizeof(*p.mounts));
+			free(p.mounts);
+		}
 	}
 	if (kind == SMAPS)
 		free(whole.vmas);
 	if (kind == TIMERS)
 		free(whole.timers);
+	if (kind == EPOLL)
+		free(whole.tfds);
+	if (kind == INOTIFY)
+		free(whole.wds);
+	if (kind == MOUNTINFO)
+		free(whole.mounts);
 }
 
 /* A NUL byte anywhere is refused, naming its offset. */
@@ -1611,6 +1746,367 @@ static void test_timers_live(void **state)
 	assert_int_equal(nr, 0);
 }
 
+/* ---- the fdinfo lines of anonymous-inode files ---------------------------------------------- */
+
+static bool complete_after(const char *text, size_t len, const char *key)
+{
+	return len && text[len - 1] == '\n' && len >= end_of_line(text, key);
+}
+
+static bool eventfd_complete(const char *text, size_t len)
+{
+	return complete_after(text, len, "eventfd-count:");
+}
+
+static bool signalfd_complete(const char *text, size_t len)
+{
+	return complete_after(text, len, "sigmask:");
+}
+
+static bool timerfd_complete(const char *text, size_t len)
+{
+	return complete_after(text, len, "it_interval:");
+}
+
+/* A list: any whole lines. */
+static bool lines_complete(const char *text, size_t len)
+{
+	return len && text[len - 1] == '\n';
+}
+
+static void test_eventfd(void **state)
+{
+	struct parsed p;
+
+	expect_ok(EVENTFD, eventfd_sample, &p);
+	assert_int_equal(p.efd.count, 0x12345678e);
+	assert_int_equal(p.efd.semaphore, 1);
+	/* Older kernels have no eventfd-semaphore line. */
+	expect_ok(EVENTFD, FDINFO_HEAD "eventfd-count:                0\neventfd-id: 1\n", &p);
+	assert_int_equal(p.efd.count, 0);
+	assert_int_equal(p.efd.semaphore, PROC_UNKNOWN);
+	expect_ok(EVENTFD, "eventfd-count: fffffffffffffffe\n", &p);
+	assert_int_equal(p.efd.count, 0xfffffffffffffffe);
+	check_truncations(EVENTFD, eventfd_sample, eventfd_complete);
+	check_nul_byte(EVENTFD, eventfd_sample);
+}
+
+static void test_eventfd_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"eventfd-count:", "", -EINVAL},
+	    {"eventfd-count:", "eventfd-count: 0x5\n", -EINVAL},
+	    {"eventfd-count:", "eventfd-count: 1ffffffffffffffff\n", -EINVAL},
+	    {"eventfd-count:", "eventfd-count: 5 5\n", -EINVAL},
+	    {"eventfd-semaphore:", "eventfd-semaphore: 2\n", -EINVAL},
+	    {"eventfd-semaphore:", "eventfd-count: 5\n", -EINVAL},
+	};
+
+	check_line_cases(EVENTFD, eventfd_sample, cases, ARRAY_SIZE(cases));
+}
+
+static void test_signalfd(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"sigmask:", "", -EINVAL},
+	    {"sigmask:", "sigmask:\t\n", -EINVAL},
+	    {"sigmask:", "sigmask:\t00000008 00000200\n", -EINVAL},
+	    {"sigmask:", "sigmask:\t10000000800000200\n", -EINVAL},
+	};
+	struct parsed p;
+
+	expect_ok(SIGNALFD, signalfd_sample, &p);
+	assert_int_equal(p.sfd.sigmask, 0x800000200);
+	check_truncations(SIGNALFD, signalfd_sample, signalfd_complete);
+	check_line_cases(SIGNALFD, signalfd_sample, cases, ARRAY_SIZE(cases));
+}
+
+static void test_timerfd(void **state)
+{
+	struct parsed p;
+
+	expect_ok(TIMERFD, timerfd_sample, &p);
+	assert_int_equal(p.tfd.clockid, 1);
+	assert_int_equal(p.tfd.ticks, 3);
+	assert_int_equal(p.tfd.settime_flags, 1);
+	assert_int_equal(p.tfd.value[0], 0);
+	assert_int_equal(p.tfd.value[1], 50604972);
+	assert_int_equal(p.tfd.interval[0], 0);
+	assert_int_equal(p.tfd.interval[1], 100000000);
+	expect_ok(TIMERFD,
+		  "clockid: 7\nticks: 18446744073709551615\nsettime flags: 03\n"
+		  "it_value: (9223372036854775807, 999999999)\nit_interval: (12, 0)\n",
+		  &p);
+	assert_int_equal(p.tfd.clockid, 7);
+	assert_int_equal(p.tfd.ticks, UINT64_MAX);
+	assert_int_equal(p.tfd.settime_flags, 3);
+	assert_int_equal(p.tfd.value[0], INT64_MAX);
+	assert_int_equal(p.tfd.value[1], 999999999);
+	assert_int_equal(p.tfd.interval[0], 12);
+	check_truncations(TIMERFD, timerfd_sample, timerfd_complete);
+}
+
+static void test_timerfd_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"clockid:", "", -EINVAL},
+	    {"ticks:", "", -EINVAL},
+	    {"settime flags:", "", -EINVAL},
+	    {"it_value:", "", -EINVAL},
+	    {"it_interval:", "", -EINVAL},
+	    {"clockid:", "clockid: -1\n", -EINVAL},
+	    {"settime flags:", "settime flags: 08\n", -EINVAL},
+	    {"it_value:", "it_value: (0 5)\n", -EINVAL},
+	    {"it_value:", "it_value: 0, 5)\n", -EINVAL},
+	    {"it_value:", "it_value: (0, 5\n", -EINVAL},
+	    {"it_value:", "it_value: (0, 5) 6\n", -EINVAL},
+	    {"it_value:", "it_value: (, 5)\n", -EINVAL},
+	    {"it_value:", "it_value: (0, )\n", -EINVAL},
+	    {"it_value:", "it_value: (-1, 5)\n", -EINVAL},
+	    {"it_value:", "it_value: (9223372036854775808, 5)\n", -EINVAL},
+	    {"it_interval:", "it_interval: (0, 1000000000)\n", -EINVAL},
+	    {"it_interval:", "it_interval:\n", -EINVAL},
+	};
+
+	check_line_cases(TIMERFD, timerfd_sample, cases, ARRAY_SIZE(cases));
+}
+
+static void test_epoll(void **state)
+{
+	static const struct proc_epoll_tfd want[] = {
+	    {4, 0x10000019, 0x2b},
+	    {5, 0x40000019, 0x2a},
+	    {3, 0x80000019, 0xffffffffdeadbeef},
+	};
+	struct parsed p;
+
+	expect_ok(EPOLL, epoll_sample, &p);
+	assert_int_equal(p.nr_tfds, ARRAY_SIZE(want));
+	assert_memory_equal(p.tfds, want, sizeof(want));
+	free(p.tfds);
+	/* An epoll instance with nothing registered. */
+	expect_ok(EPOLL, FDINFO_HEAD, &p);
+	assert_null(p.tfds);
+	assert_int_equal(p.nr_tfds, 0);
+	check_truncations(EPOLL, epoll_sample, lines_complete);
+	check_nul_byte(EPOLL, epoll_sample);
+}
+
+static void test_epoll_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"tfd:        5", "tfd: x events: 19 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: -5 events: 19 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 2147483648 events: 19 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events: 19\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events: 19 data:\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events 19 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events: 19 events: 19 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events: 100000000 data: 1\n", -EINVAL},
+	    {"tfd:        5", "tfd: 5 events: 19 data: 1 pos:\n", -EINVAL},
+	    {"tfd:        5", "tfd:\n", -EINVAL},
+	};
+
+	check_line_cases(EPOLL, epoll_sample, cases, ARRAY_SIZE(cases));
+}
+
+static void test_inotify(void **state)
+{
+	static const uint8_t proc_handle[] = {0xf2, 0x20, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t dir_handle[] = {0x96, 0x22, 0xa7, 0x00, 0x39, 0x51, 0x12, 0x39};
+	struct parsed p;
+
+	expect_ok(INOTIFY, inotify_sample, &p);
+	assert_int_equal(p.nr_wds, 4);
+	assert_int_equal(p.wds[0].wd, 4);
+	assert_int_equal(p.wds[0].ino, 0x1020f2);
+	assert_int_equal(p.wds[0].sdev, 0x14);
+	assert_int_equal(p.wds[0].mask, 0xfff);
+	assert_int_equal(p.wds[0].handle_type, 0x81);
+	assert_int_equal(p.wds[0].handle_bytes, sizeof(proc_handle));
+	assert_memory_equal(p.wds[0].handle, proc_handle, sizeof(proc_handle));
+	assert_int_equal(p.wds[1].wd, 3);
+	assert_int_equal(p.wds[1].sdev, 0xfe00000);
+	assert_int_equal(p.wds[1].mask, 0x20000fff);
+	assert_int_equal(p.wds[1].handle_type, 1);
+	assert_int_equal(p.wds[1].handle_bytes, sizeof(dir_handle));
+	assert_memory_equal(p.wds[1].handle, dir_handle, sizeof(dir_handle));
+	assert_int_equal(p.wds[2].wd, 1);
+	assert_int_equal(p.wds[2].mask, 0x300);
+	assert_int_equal(p.wds[3].wd, 16);
+	assert_int_equal(p.wds[3].handle_type, PROC_UNKNOWN);
+	assert_int_equal(p.wds[3].handle_bytes, 0);
+	free(p.wds);
+	check_truncations(INOTIFY, inotify_sample, lines_complete);
+	check_nul_byte(INOTIFY, inotify_sample);
+}
+
+static void test_inotify_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"inotify wd:1", "inotify wd:zz ino:1 sdev:1 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:80000000 ino:1 sdev:1 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify ino:1 sdev:1 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 sdev:1 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:100000000 mask:1\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1 mask:1 wd:2\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1 mask:1 garbage\n", -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1 mask:1 fhandle-type:1 f_handle:abc\n",
+	     -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1 mask:1 fhandle-type:1 f_handle:zz\n",
+	     -EINVAL},
+	    {"inotify wd:1", "inotify wd:1 ino:1 sdev:1 mask:1 fhandle-type:1 f_handle:\n",
+	     -EINVAL},
+	};
+	char zeros[2 * PROC_HANDLE_MAX + 3], text[sizeof(zeros) + 64];
+
+	check_line_cases(INOTIFY, inotify_sample, cases, ARRAY_SIZE(cases));
+	/* A handle longer than MAX_HANDLE_SZ. */
+	memset(zeros, '0', sizeof(zeros) - 1);
+	zeros[sizeof(zeros) - 1] = '\0';
+	snprintf(text, sizeof(text),
+		 "inotify wd:1 ino:1 sdev:1 mask:1 fhandle-type:1 f_handle:%s\n", zeros);
+	expect_fails(INOTIFY, text, -EINVAL, "fdinfo line 1: bad f_handle");
+	/* A handle needs its type, and the other way round. */
+	expect_fails(INOTIFY, "inotify wd:1 ino:1 sdev:1 mask:1 f_handle:00\n", -EINVAL,
+		     "fdinfo: watch 1: f_handle without fhandle-type");
+	expect_fails(INOTIFY, "inotify wd:1 ino:1 sdev:1 mask:1 fhandle-type:1\n", -EINVAL,
+		     "fdinfo: watch 1: f_handle without fhandle-type");
+}
+
+/* The kernel's own lines, from this process's descriptors. */
+static void test_anon_fdinfo_live(void **state)
+{
+	struct itimerspec its = {.it_interval = {3, 0}, .it_value = {100, 0}};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = 0x123456789abcdef};
+	char dir[] = "/tmp/cryo-inotify-XXXXXX";
+	struct proc_epoll_tfd *tfds;
+	struct proc_inotify_wd *wds;
+	struct proc_signalfd sfd;
+	struct proc_timerfd tfd;
+	struct proc_eventfd efd;
+	int e, s, t, ep, in, wd;
+	uint64_t add = 1u << 20;
+	struct stat st;
+	sigset_t mask;
+	size_t nr;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR2);
+	e = eventfd(7, EFD_SEMAPHORE | EFD_CLOEXEC);
+	s = signalfd(-1, &mask, SFD_CLOEXEC);
+	t = timerfd_create(CLOCK_BOOTTIME, TFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	in = inotify_init1(IN_CLOEXEC);
+	assert_true(e >= 0 && s >= 0 && t >= 0 && ep >= 0 && in >= 0);
+	assert_int_equal(write(e, &add, sizeof(add)), sizeof(add));
+	assert_int_equal(timerfd_settime(t, 0, &its, NULL), 0);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev), 0);
+	assert_non_null(mkdtemp(dir));
+	wd = inotify_add_watch(in, dir, IN_CREATE | IN_ONESHOT);
+	assert_true(wd > 0);
+	assert_int_equal(stat(dir, &st), 0);
+
+	check_ok(proc_parse_eventfd(getpid(), e, &efd));
+	assert_int_equal(efd.count, 7 + add);
+	assert_true(efd.semaphore == 1 || efd.semaphore == PROC_UNKNOWN);
+	check_ok(proc_parse_signalfd(getpid(), s, &sfd));
+	assert_int_equal(sfd.sigmask, 1ull << (SIGUSR2 - 1));
+	check_ok(proc_parse_timerfd(getpid(), t, &tfd));
+	assert_int_equal(tfd.clockid, CLOCK_BOOTTIME);
+	assert_int_equal(tfd.ticks, 0);
+	assert_true(tfd.value[0] >= 98 && tfd.value[0] < 100);
+	assert_int_equal(tfd.interval[0], 3);
+	check_ok(proc_parse_epoll(getpid(), ep, &tfds, &nr));
+	assert_int_equal(nr, 1);
+	assert_int_equal(tfds[0].tfd, e);
+	assert_int_equal(tfds[0].data, ev.data.u64);
+	assert_int_equal(tfds[0].events & (EPOLLIN | EPOLLET), EPOLLIN | EPOLLET);
+	free(tfds);
+	check_ok(proc_parse_inotify(getpid(), in, &wds, &nr));
+	assert_int_equal(nr, 1);
+	assert_int_equal(wds[0].wd, wd);
+	assert_int_equal(wds[0].ino, st.st_ino);
+	assert_int_equal(wds[0].mask, IN_CREATE | IN_ONESHOT);
+	free(wds);
+	rmdir(dir);
+	close(e);
+	close(s);
+	close(t);
+	close(ep);
+	close(in);
+}
+
+/* ---- mountinfo ------------------------------------------------------------------------------- */
+
+static void test_mountinfo(void **state)
+{
+	struct parsed p;
+
+	expect_ok(MOUNTINFO, mountinfo_sample, &p);
+	assert_int_equal(p.nr_mounts, 4);
+	assert_int_equal(p.mounts[0].mnt_id, 21);
+	assert_int_equal(p.mounts[0].dev_major, 0);
+	assert_int_equal(p.mounts[0].dev_minor, 20);
+	assert_string_equal(p.mounts[0].root, "/");
+	assert_string_equal(p.mounts[0].mount_point, "/proc");
+	assert_int_equal(p.mounts[1].dev_major, 254);
+	assert_string_equal(p.mounts[1].mount_point, "/");
+	assert_string_equal(p.mounts[2].root, "/run/netns");
+	assert_int_equal(p.mounts[3].mnt_id, 52);
+	assert_string_equal(p.mounts[3].root, "/a\\b");
+	assert_string_equal(p.mounts[3].mount_point, "/mnt/my disk");
+	free(p.mounts);
+	check_truncations(MOUNTINFO, mountinfo_sample, lines_complete);
+	check_nul_byte(MOUNTINFO, mountinfo_sample);
+}
+
+static void test_mountinfo_corrupt(void **state)
+{
+	static const struct line_case cases[] = {
+	    {"26 1", "x 1 254:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 -1 254:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 fe:0 / / rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0\n", -EINVAL},
+	    {"26 1", "26 1 254:0 /\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / / rw ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / / rw - ext4\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\04 rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\400 rw - ext4 /dev/vda rw\n", -EINVAL},
+	    {"26 1", "26 1 254:0 / /a\\0x1 rw - ext4 /dev/vda rw\n", -EINVAL},
+	};
+	char *line = malloc(PATH_MAX + 64);
+
+	check_line_cases(MOUNTINFO, mountinfo_sample, cases, ARRAY_SIZE(cases));
+	/* A mount point of PATH_MAX bytes does not fit with its NUL. */
+	assert_non_null(line);
+	strcpy(line, "1 1 0:1 / /");
+	memset(line + strlen(line), 'a', PATH_MAX - 1);
+	strcpy(line + 11 + PATH_MAX - 1, " rw - t s\n");
+	expect_fails(MOUNTINFO, line, -ENAMETOOLONG, "mountinfo line 1: mount point longer");
+	free(line);
+}
+
+static void test_mountinfo_live(void **state)
+{
+	struct proc_mount *mounts;
+	struct stat st;
+	size_t nr, i;
+	bool root = false;
+
+	assert_int_equal(stat("/", &st), 0);
+	check_ok(proc_parse_mountinfo(getpid(), &mounts, &nr));
+	for (i = 0; i < nr; i++)
+		root |= !strcmp(mounts[i].mount_point, "/") &&
+			makedev(mounts[i].dev_major, mounts[i].dev_minor) == st.st_dev;
+	free(mounts);
+	assert_true(root);
+}
+
 /* ---- reading files, and the messages of the pid forms ---------------------------------------- */
 
 static void test_read_file(void **state)
@@ -1689,6 +2185,19 @@ int main(void)
 	    cmocka_unit_test(test_fdinfo_truncated),
 	    cmocka_unit_test(test_fdinfo_corrupt),
 	    cmocka_unit_test(test_fdinfo_live),
+	    cmocka_unit_test(test_eventfd),
+	    cmocka_unit_test(test_eventfd_corrupt),
+	    cmocka_unit_test(test_signalfd),
+	    cmocka_unit_test(test_timerfd),
+	    cmocka_unit_test(test_timerfd_corrupt),
+	    cmocka_unit_test(test_epoll),
+	    cmocka_unit_test(test_epoll_corrupt),
+	    cmocka_unit_test(test_inotify),
+	    cmocka_unit_test(test_inotify_corrupt),
+	    cmocka_unit_test(test_anon_fdinfo_live),
+	    cmocka_unit_test(test_mountinfo),
+	    cmocka_unit_test(test_mountinfo_corrupt),
+	    cmocka_unit_test(test_mountinfo_live),
 	    cmocka_unit_test(test_timers_sample),
 	    cmocka_unit_test(test_timers_variants),
 	    cmocka_unit_test(test_timers_truncated),
