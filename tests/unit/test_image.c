@@ -214,6 +214,12 @@ static const struct sample samples[] = {
     {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
     {REC_PIPE_DATA, 0, NULL, 100},
+    {REC_INET_SK, sizeof(struct rec_inet_sk), NULL, 0},
+    {REC_SOCKOPTS, sizeof(struct rec_sockopts), NULL, 0},
+    {REC_TCP_CONN, sizeof(struct rec_tcp_conn), NULL, 0},
+    {REC_TCP_SEND_DATA, 0, NULL, 100},
+    {REC_TCP_RECV_DATA, 0, NULL, 1},
+    {REC_INET_DGRAM, sizeof(struct rec_inet_dgram), NULL, 9},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1007,6 +1013,9 @@ static void write_show_dir(int dirfd)
 	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
 	struct rec_path_file path_file = {.size = 10};
 	struct rec_path cwd = {.kind = PATH_CWD};
+	struct rec_inet_sk inet = {.family = 2, .src_port = 8080, .dst_port = 41000,
+				   .src_addr = {[10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1},
+				   .dst_addr = {[0] = 0xfd, [15] = 2}};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
 	struct img img;
@@ -1043,6 +1052,7 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write_str(&img, REC_PATH_FILE, &path_file, sizeof(path_file),
 				       "a\"b\\c\nd\x01\xff\xc3\xa9"),
 			 0);
+	assert_int_equal(img_write(&img, REC_INET_SK, &inet, sizeof(inet)), 0);
 	assert_int_equal(img_close(&img), 0);
 	put_file(dirfd, "notes.txt", "not an image", 12);
 }
@@ -1092,6 +1102,9 @@ static void test_show(void **state)
 	    "{\"type\": \"file\", \"id\": 1, \"kind\": 1,",
 	    "{\"type\": \"path_file\", \"size\": 10,",
 	    "\"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "{\"type\": \"inet_sk\", \"family\": 2, \"sock_type\": 0, \"protocol\": 0, \"state\": 0, "
+	    "\"src_addr\": \"::ffff:127.0.0.1\", \"dst_addr\": \"fd00::2\", \"src_port\": 8080, "
+	    "\"dst_port\": 41000,",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
