@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -98,6 +101,32 @@ static int has_userfaultfd(void)
 	return 1;
 }
 
+/* A copy of one of our own descriptors, as the dump takes a process's sockets. */
+static int has_pidfd_getfd(void)
+{
+	int pidfd = syscall(SYS_pidfd_open, getpid(), 0), fd = -1;
+
+	if (pidfd >= 0)
+		fd = syscall(SYS_pidfd_getfd, pidfd, pidfd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return fd >= 0;
+}
+
+/* Established TCP connections are dumped and restored in repair mode (CAP_NET_ADMIN). */
+static int has_tcp_repair(void)
+{
+	int sk = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, ok;
+
+	if (sk < 0)
+		return 0;
+	ok = setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) == 0;
+	close(sk);
+	return ok;
+}
+
 static int has_vdso(void)
 {
 	return getauxval(AT_SYSINFO_EHDR) != 0;
@@ -140,6 +169,8 @@ static const struct {
 	{"/proc/PID/map_files", has_map_files},
 	{"userfaultfd", has_userfaultfd},
 	{"vDSO", has_vdso},
+	{"pidfd_getfd", has_pidfd_getfd},
+	{"TCP repair mode", has_tcp_repair},
 };
 
 int cryo_check(void)
