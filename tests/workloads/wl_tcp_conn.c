@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * An established TCP connection to a peer outside the tree (wl_tcp_peer, in another network
- * namespace): wl_tcp_conn GO_FILE ADDRESS PORT.
+ * namespace): wl_tcp_conn GO_FILE ADDRESS PORT [live].
  *
  * Before READY, this end sends as much of its stream as the connection takes while the peer reads
  * nothing: its send queue holds bytes the peer has not received. The peer sends meanwhile, and
  * this end reads nothing: its receive queue holds bytes the program has not read. It is dumped
- * so, with both queues full. After go, both streams go on to their end (wl_tcp_stream.h): every
- * byte each way arrives, once, in order, and the connection is the one it was: same addresses,
- * same options agreed with the peer (SACK, timestamps, window scaling).
+ * so, with both queues full. With "live", both ends stream both ways from the start instead, and
+ * this end is dumped while bytes are on their way (sent, not yet acknowledged). After go, both
+ * streams go on to their end (wl_tcp_stream.h): every byte each way arrives, once, in order, and
+ * the connection is the one it was: same addresses, same options agreed with the peer (SACK,
+ * timestamps, window scaling).
  */
 #define _GNU_SOURCE
 #include "wl_tcp_stream.h"
@@ -20,6 +22,7 @@
 #include <sys/ioctl.h>
 
 #define SETTLE_MS 300
+#define LIVE_HOLD (1u << 20)
 
 static struct sockaddr_storage self, peer;
 static struct tcp_info info;
@@ -125,14 +128,22 @@ int main(int argc, char **argv)
 	struct stream s;
 	int fd;
 
+	bool live;
+
 	wl_init(argc, argv);
-	if (argc != 4)
-		wl_die("usage: %s GO_FILE ADDRESS PORT", argv[0]);
+	live = argc == 5 && !strcmp(argv[4], "live");
+	if (argc != 4 && !live)
+		wl_die("usage: %s GO_FILE ADDRESS PORT [live]", argv[0]);
 	fd = connect_to(argv[2], argv[3]);
 	stream_init(&s, "wl_tcp_conn", fd);
-	fill_queues(&s);
+	if (!live)
+		fill_queues(&s);
 	read_info(fd, &info);
 	wl_ready();
+	/* Live, the streams must not end before go: the connection is checked then. */
+	s.hold = live ? LIVE_HOLD : 0;
+	while (live && !wl_go_exists() && !stream_done(&s))
+		stream_step(&s, true, 50);
 	wl_wait_go();
 	check_conn(fd);
 	stream_finish(&s);

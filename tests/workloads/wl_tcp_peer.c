@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * The peer of wl_tcp_conn, never dumped, in another network namespace: wl_tcp_peer GO_FILE
- * ADDRESS PORT listens on ADDRESS:PORT, prints READY, and takes one connection.
+ * ADDRESS PORT [live] listens on ADDRESS:PORT, prints READY, and takes one connection.
  *
  * It sends its stream at once and keeps sending whenever the connection takes bytes, while the
  * other end is dumped, killed and restored (its packets are then dropped by the network lock:
  * it retransmits); it reads nothing until go, so that the other end's bytes pile up in the
- * queues being dumped. Then both streams go to their end (wl_tcp_stream.h). A reset, a lost or a
- * changed byte fail it.
+ * queues being dumped, or, with "live", from the start. Then both streams go to their end
+ * (wl_tcp_stream.h). A reset, a lost or a changed byte fail it.
  */
 #define _GNU_SOURCE
 #include "wl_tcp_stream.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#define LIVE_HOLD (1u << 20)
 
 static int listen_on(const char *addr, const char *port)
 {
@@ -46,10 +48,12 @@ int main(int argc, char **argv)
 	int64_t deadline;
 	struct stream s;
 	int l, fd;
+	bool live;
 
 	wl_init(argc, argv);
-	if (argc != 4)
-		wl_die("usage: %s GO_FILE ADDRESS PORT", argv[0]);
+	live = argc == 5 && !strcmp(argv[4], "live");
+	if (argc != 4 && !live)
+		wl_die("usage: %s GO_FILE ADDRESS PORT [live]", argv[0]);
 	l = listen_on(argv[2], argv[3]);
 	wl_ready();
 	fd = accept(l, NULL, NULL);
@@ -57,10 +61,12 @@ int main(int argc, char **argv)
 		wl_die("accept: %s", strerror(errno));
 	close(l);
 	stream_init(&s, "wl_tcp_peer", fd);
-	/* Until go: only sending. The other end is dumped meanwhile, for minutes at most. */
+	/* Until go: only sending, unless live. The other end is dumped meanwhile. */
 	deadline = wl_now_ns() + STREAM_TIMEOUT_NS;
-	while (!wl_go_exists() && !s.failed && wl_now_ns() < deadline)
-		stream_step(&s, false, 50);
+	/* Live, the streams must not end before go, nor even before the dump. */
+	s.hold = live ? LIVE_HOLD : 0;
+	while (!wl_go_exists() && !stream_done(&s) && wl_now_ns() < deadline)
+		stream_step(&s, live, 50);
 	stream_finish(&s);
 	close(fd);
 	return wl_finish();

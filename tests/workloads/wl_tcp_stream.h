@@ -26,6 +26,7 @@ struct stream {
 	int fd;
 	uint8_t *out; /* what this end sends */
 	size_t sent;
+	size_t hold; /* the last bytes of out, not sent until hold is 0 again */
 	bool shut;   /* all sent, and the write side shut down */
 	uint8_t *in; /* what the other end sends */
 	size_t got;
@@ -68,8 +69,11 @@ static inline bool stream_done(const struct stream *s)
 
 static inline void stream_write(struct stream *s)
 {
-	ssize_t n = send(s->fd, s->out + s->sent, STREAM_LEN - s->sent, MSG_DONTWAIT);
+	ssize_t n;
 
+	if (s->sent >= STREAM_LEN - s->hold)
+		return;
+	n = send(s->fd, s->out + s->sent, STREAM_LEN - s->hold - s->sent, MSG_DONTWAIT);
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (!wl_check(n > 0, "%s: send after %zu bytes: %s", s->who, s->sent, strerror(errno))) {
@@ -125,7 +129,8 @@ static inline void stream_step(struct stream *s, bool may_read, int timeout_ms)
 {
 	struct pollfd p = {.fd = s->fd};
 
-	p.events = (s->shut ? 0 : POLLOUT) | (may_read && !s->eof ? POLLIN : 0);
+	p.events =
+	    (s->sent < STREAM_LEN - s->hold ? POLLOUT : 0) | (may_read && !s->eof ? POLLIN : 0);
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return;
 	if (p.revents & (POLLERR | POLLNVAL)) {
@@ -148,6 +153,7 @@ static inline void stream_finish(struct stream *s)
 {
 	int64_t deadline = wl_now_ns() + STREAM_TIMEOUT_NS;
 
+	s->hold = 0;
 	while (!stream_done(s) && wl_now_ns() < deadline)
 		stream_step(s, true, 100);
 	wl_check(stream_done(s), "%s: after %lld s, %zu bytes sent, %zu received", s->who,
