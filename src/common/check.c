@@ -40,12 +40,12 @@ static int has_pagemap_scan(void)
 	static char page[4096] __attribute__((aligned(4096)));
 	struct page_region region;
 	struct pm_scan_arg arg = {
-	    .size = sizeof(arg),
-	    .start = (uintptr_t)page,
-	    .end = (uintptr_t)page + sizeof(page),
-	    .vec = (uintptr_t)&region,
-	    .vec_len = 1,
-	    .category_anyof_mask = PAGE_IS_PRESENT,
+		.size = sizeof(arg),
+		.start = (uintptr_t)page,
+		.end = (uintptr_t)page + sizeof(page),
+		.vec = (uintptr_t)&region,
+		.vec_len = 1,
+		.category_anyof_mask = PAGE_IS_PRESENT,
 	};
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), ok;
 
@@ -61,9 +61,9 @@ static int has_clone3_set_tid(void)
 {
 	pid_t self = getpid();
 	struct clone_args args = {
-	    .exit_signal = SIGCHLD,
-	    .set_tid = (uintptr_t)&self,
-	    .set_tid_size = 1,
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&self,
+		.set_tid_size = 1,
 	};
 	long ret = syscall(SYS_clone3, &args, sizeof(args));
 
@@ -160,17 +160,17 @@ static const struct {
 	const char *name;
 	int (*probe)(void);
 } features[] = {
-    {"ptrace seize, interrupt, sigmask, rseq query", has_ptrace_features},
-    {"process_vm_readv", has_process_vm_readv},
-    {"pagemap PAGEMAP_SCAN", has_pagemap_scan},
-    {"clone3 with set_tid", has_clone3_set_tid},
-    {"prctl PR_SET_MM_MAP", has_prctl_mm_map},
-    {"kcmp", has_kcmp},
-    {"/proc/PID/map_files", has_map_files},
-    {"userfaultfd", has_userfaultfd},
-    {"vDSO", has_vdso},
-    {"pidfd_getfd", has_pidfd_getfd},
-    {"TCP repair mode", has_tcp_repair},
+	{"ptrace seize, interrupt, sigmask, rseq query", has_ptrace_features},
+	{"process_vm_readv", has_process_vm_readv},
+	{"pagemap PAGEMAP_SCAN", has_pagemap_scan},
+	{"clone3 with set_tid", has_clone3_set_tid},
+	{"prctl PR_SET_MM_MAP", has_prctl_mm_map},
+	{"kcmp", has_kcmp},
+	{"/proc/PID/map_files", has_map_files},
+	{"userfaultfd", has_userfaultfd},
+	{"vDSO", has_vdso},
+	{"pidfd_getfd", has_pidfd_getfd},
+	{"TCP repair mode", has_tcp_repair},
 };
 
 int cryo_check(void)
