@@ -7,11 +7,14 @@
  * and closed (connecting, shutting down).
  */
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -31,6 +34,29 @@ static const char *const tcp_state_names[] = {
     [TCP_LISTEN] = "LISTEN",
     [TCP_CLOSING] = "CLOSING",
 };
+
+/*
+ * The socket lives in cryo's network namespace, where it will be restored: cryo does not restore
+ * network namespaces yet.
+ */
+static int check_netns(int sk, const struct dump_fd *d)
+{
+	struct stat mine, its;
+	int ns = ioctl(sk, SIOCGSKNS), ret = 0;
+
+	if (ns < 0)
+		return pr_perror("cannot find the network namespace of fd %d of %d", d->fd, d->pid);
+	if (fstat(ns, &its) || stat("/proc/self/ns/net", &mine))
+		ret = pr_perror("cannot compare network namespaces");
+	else if (its.st_ino != mine.st_ino || its.st_dev != mine.st_dev) {
+		pr_err("fd %d of %d is a socket of another network namespace than cryo's: not "
+		       "supported yet",
+		       d->fd, d->pid);
+		ret = -ENOTSUP;
+	}
+	close(ns);
+	return ret;
+}
 
 static int read_ident(int sk, const struct dump_fd *d, struct rec_inet_sk *r)
 {
@@ -133,7 +159,9 @@ static int describe_inet(int sk, const struct dump_fd *d, struct rec_inet_sk *r,
 {
 	int ret;
 
-	ret = read_ident(sk, d, r);
+	ret = check_netns(sk, d);
+	if (!ret)
+		ret = read_ident(sk, d, r);
 	if (!ret)
 		ret = read_ends(sk, d, src, dst);
 	if (ret)
