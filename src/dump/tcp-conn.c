@@ -52,11 +52,8 @@ static int set_repair(int sk, int on)
 
 void tcp_conns_end(int resume)
 {
-	struct netlock_conn *unlock = NULL;
-	size_t i, nr = 0;
+	size_t i;
 
-	if (resume)
-		unlock = calloc(conns.nr ? conns.nr : 1, sizeof(*unlock));
 	for (i = 0; i < conns.nr; i++) {
 		struct locked_conn *c = &conns.list[i];
 
@@ -64,14 +61,9 @@ void tcp_conns_end(int resume)
 		if (resume && c->repair && set_repair(c->sk, TCP_REPAIR_OFF))
 			pr_perror("cannot take a TCP connection out of repair mode");
 		close(c->sk);
-		if (unlock)
-			unlock[nr++] = c->conn;
+		if (resume)
+			netlock_unlock(&c->conn, 1);
 	}
-	if (resume)
-		netlock_unlock(unlock, nr);
-	if (resume && !unlock && conns.nr)
-		pr_err("no memory to unlock %zu TCP connection(s)", conns.nr);
-	free(unlock);
 	free(conns.list);
 	memset(&conns, 0, sizeof(conns));
 }
@@ -172,6 +164,11 @@ static int read_conn(int sk, const struct dump_fd *d, struct rec_tcp_conn *r)
 
 	if (getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		return pr_perror("cannot read the TCP state of fd %d of %d", d->fd, d->pid);
+	/* The peer may have closed its side before the lock. */
+	if (ti.tcpi_state != TCP_ESTABLISHED) {
+		pr_err("fd %d of %d: the TCP connection closed while it was dumped", d->fd, d->pid);
+		return -EAGAIN;
+	}
 	r->options = ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE);
 	r->snd_wscale = ti.tcpi_snd_wscale;
 	r->rcv_wscale = ti.tcpi_rcv_wscale;

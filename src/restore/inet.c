@@ -31,8 +31,11 @@ static int add_queue_bytes(uint8_t **buf, uint32_t *got, uint32_t total, const s
 {
 	uint8_t *grown;
 
-	if (rec->len > total - *got)
-		return -EINVAL;
+	if (rec->len > total - *got) {
+		pr_err("files.img: a TCP queue holds more bytes than its connection says (%u)",
+		       total);
+		return -E2BIG;
+	}
 	grown = realloc(*buf, *got + rec->len);
 	if (!grown)
 		return -ENOMEM;
