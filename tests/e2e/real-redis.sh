@@ -12,11 +12,14 @@ source "$(dirname "$0")/lib.sh"
 
 (($# == 1)) || fail "usage: $0 kill|leave-running"
 mode=$1
-port=$((20000 + $$ % 20000))
+# Below the ephemeral ports; a port taken by another program makes redis-server exit.
+port=$((10000 + $$ % 20000))
 go=$tmp/go
 
+# redis-server, this one, listens.
 listening() {
-	ss -Htln "( sport = :$port )" | grep -q .
+	alive "$server" || fail "redis-server ended (port $port taken?): $(tail -n 3 "$tmp/redis.out")"
+	ss -Htlnp "( sport = :$port )" | grep -F "pid=$server," >/dev/null
 }
 
 redis_cli() {
