@@ -20,6 +20,7 @@ enum long_only_opts {
 	OPT_PIDFILE = 256,
 	OPT_SHELL_JOB,
 	OPT_DISPLAY_STATS,
+	OPT_TCP_ESTABLISHED,
 };
 
 struct cli {
@@ -28,15 +29,15 @@ struct cli {
 	const char *log_file;
 	const char *pidfile;
 	pid_t pid;
-	int leave_running, leave_stopped, detach, shell_job, display_stats;
+	int leave_running, leave_stopped, detach, shell_job, display_stats, tcp_established;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -51,6 +52,10 @@ static const char usage_text[] =
 	"      --pidfile FILE         write the restored PID to FILE\n"
 	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
 	"                             terminal descriptors are cryo's terminal\n"
+	"      --tcp-established      dump established TCP connections too (TCP repair mode);\n"
+	"                             their packets are dropped from the dump to the end of\n"
+	"                             the restore (nftables table inet cryo_lock); without it,\n"
+	"                             a dump meeting one fails (at restore: accepted, not needed)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
@@ -68,6 +73,7 @@ static const struct option long_opts[] = {
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
 	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
+	{"tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED},
 	{"log-file", required_argument, NULL, 'o'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -134,6 +140,9 @@ static int parse_option(struct cli *cli, int opt)
 		return 0;
 	case OPT_DISPLAY_STATS:
 		cli->display_stats = 1;
+		return 0;
+	case OPT_TCP_ESTABLISHED:
+		cli->tcp_established = 1;
 		return 0;
 	case 'o':
 		cli->log_file = optarg;
@@ -223,6 +232,7 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.leave_running = cli->leave_running,
 		.leave_stopped = cli->leave_stopped,
 		.display_stats = cli->display_stats,
+		.tcp_established = cli->tcp_established,
 	};
 
 	if (!cli->pid)

@@ -5,6 +5,8 @@
 #include <linux/kcmp.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -149,6 +152,18 @@ static int has_timer_restore_ids(void)
 	return prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_GET, 0, 0, 0) >= 0;
 }
 
+/* Established TCP connections are dumped and restored in repair mode (CAP_NET_ADMIN). */
+static int has_tcp_repair(void)
+{
+	int sk = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, ok;
+
+	if (sk < 0)
+		return 0;
+	ok = setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) == 0;
+	close(sk);
+	return ok;
+}
+
 static int has_vdso(void)
 {
 	return getauxval(AT_SYSINFO_EHDR) != 0;
@@ -232,6 +247,7 @@ static const struct {
 	{"userfaultfd", has_userfaultfd},
 	{"vDSO", has_vdso},
 	{"prctl PR_TIMER_CREATE_RESTORE_IDS", has_timer_restore_ids},
+	{"TCP repair mode", has_tcp_repair},
 };
 
 int cryo_check(void)

@@ -215,11 +215,14 @@ int cryo_dump(const struct dump_opts *opts)
 	stats_add_time(STATS_FREEZE, freeze);
 	if (ret)
 		return ret;
+	tcp_conns_begin(opts->tcp_established);
 	ret = dump_tree(opts->dirfd, &tree);
 	progress_end();
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED
 					 : RELEASE_KILL;
+	/* Before the tree runs again: a program cannot use a connection in repair mode. */
+	tcp_conns_end(how == RELEASE_RUN);
 	if (release_tree(&tree, how) && !ret)
 		ret = -EIO;
 	stats_add_time(STATS_FROZEN, freeze);

@@ -20,6 +20,7 @@ struct dump_opts {
 	int leave_running;
 	int leave_stopped;
 	int display_stats; /* times and page counts on stdout at the end */
+	int tcp_established; /* established TCP connections are dumped (repair mode, locked) */
 };
 
 /* A seccomp filter: its classic BPF program and its flags. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_INOTIFY] = {"inotify", NULL, dump_inotify},
     /* Its object and content are in shmem.img: the file names it by dev and ino. */
     [FILE_MEMFD] = {"memfd", NULL, dump_path_file},
+    [FILE_INET] = {"inet socket", NULL, dump_inet},
 };
 
 /* Files with no inode of their own: /proc/PID/fd/N says "anon_inode:NAME". */
@@ -111,6 +113,41 @@ static int anon_kind(const struct dump_fd *d, uint32_t *kind)
 	return unsupported(d, "an anonymous inode or another special file");
 }
 
+int grab_fd(const struct dump_fd *d)
+{
+	int pidfd = syscall(SYS_pidfd_open, d->pid, 0), fd;
+
+	if (pidfd < 0)
+		return pr_perror("cannot open a pidfd of %d", d->pid);
+	fd = syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
+	if (fd < 0)
+		fd = pr_perror("cannot take a copy of fd %d of %d", d->fd, d->pid);
+	close(pidfd);
+	return fd;
+}
+
+/* A socket's family is its kind; cryo asks the socket itself, through its own copy. */
+static int socket_kind(const struct dump_fd *d, uint32_t *kind)
+{
+	int sk = grab_fd(d), domain = -1;
+	socklen_t len = sizeof(domain);
+
+	if (sk < 0)
+		return sk;
+	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &domain, &len))
+		domain = pr_perror("cannot read the family of socket fd %d of %d", d->fd, d->pid);
+	close(sk);
+	if (domain == AF_INET || domain == AF_INET6) {
+		*kind = FILE_INET;
+		return 0;
+	}
+	if (domain < 0)
+		return domain;
+	pr_err("fd %d of %d is a socket of family %d (%s): not supported yet", d->fd, d->pid,
+	       domain, d->link);
+	return -ENOTSUP;
+}
+
 static int file_kind(const struct dump_fd *d, uint32_t *kind)
 {
 	if (fd_is_memfd(&d->st, d->link)) {
@@ -133,7 +170,7 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 		*kind = FILE_PIPE;
 		return 0;
 	case S_IFSOCK:
-		return unsupported(d, "a socket");
+		return socket_kind(d, kind);
 	default:
 		return anon_kind(d, kind);
 	}

@@ -55,6 +55,23 @@ int dump_epoll(const struct dump_fd *d, struct file_table *files);
 /* inotify.c: every watch, by path. */
 int dump_inotify(const struct dump_fd *d, struct file_table *files);
 
+/* inet.c: a TCP or UDP socket, IPv4 or IPv6 (tcp-conn.c: an established connection). */
+int dump_inet(const struct dump_fd *d, struct file_table *files);
+/*
+ * tcp-conn.c: established connections are dumped only when allowed (--tcp-established). Each
+ * one dumped is locked (netlock.h) and left in repair mode; at the end, resume (the tree runs
+ * on: -R, or a failed dump) turns repair mode off and unlocks them, otherwise they stay so: the
+ * processes die and their connections close without a word to the peer, locked until restore.
+ */
+void tcp_conns_begin(int allowed);
+void tcp_conns_end(int resume);
+
+/*
+ * cryo's own descriptor on the open file description of d (pidfd_getfd), for what only the
+ * object itself tells (socket options, queues). The process does not see it; close it after.
+ */
+int grab_fd(const struct dump_fd *d);
+
 /* Every open file description of the tree seen so far, and files.img. */
 struct dump_tree;
 struct known_file;

@@ -30,6 +30,7 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 #define WIDTH_HEX64 8
 #define WIDTH_CHARS 1
 #define WIDTH_PAD 1
+#define WIDTH_IP6 16
 /* The count comes from the member itself, so a field cannot be described with the wrong size. */
 #define MEMBER_COUNT(type, member, width) (sizeof(((struct type *)0)->member) / (width))
 // clang-format off
@@ -276,6 +277,51 @@ static const struct rec_field inotify_watch_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field inet_sk_fields[] = {
+    FIELD(rec_inet_sk, family, U32),	FIELD(rec_inet_sk, sock_type, U32),
+    FIELD(rec_inet_sk, protocol, U32),	FIELD(rec_inet_sk, state, U32),
+    FIELD(rec_inet_sk, src_addr, IP6),	FIELD(rec_inet_sk, dst_addr, IP6),
+    FIELD(rec_inet_sk, src_port, U32),	FIELD(rec_inet_sk, dst_port, U32),
+    FIELD(rec_inet_sk, src_scope, U32), FIELD(rec_inet_sk, dst_scope, U32),
+    FIELD(rec_inet_sk, backlog, U32),	FIELD(rec_inet_sk, v6only, U32),
+    FIELD(rec_inet_sk, tos, U32),	FIELD(rec_inet_sk, nodelay, U32),
+    FIELD(rec_inet_sk, cork, U32),	FIELD(rec_inet_sk, keepidle, U32),
+    FIELD(rec_inet_sk, keepintvl, U32), FIELD(rec_inet_sk, keepcnt, U32),
+    END_FIELDS,
+};
+
+static const struct rec_field sockopts_fields[] = {
+    FIELD(rec_sockopts, reuseaddr, U32),     FIELD(rec_sockopts, reuseport, U32),
+    FIELD(rec_sockopts, keepalive, U32),     FIELD(rec_sockopts, broadcast, U32),
+    FIELD(rec_sockopts, oobinline, U32),     FIELD(rec_sockopts, priority, U32),
+    FIELD(rec_sockopts, mark, U32),	     FIELD(rec_sockopts, rcvlowat, U32),
+    FIELD(rec_sockopts, sndbuf, U32),	     FIELD(rec_sockopts, rcvbuf, U32),
+    FIELD(rec_sockopts, buf_lock, U32),	     FIELD(rec_sockopts, linger_on, U32),
+    FIELD(rec_sockopts, linger_secs, U32),   FIELD(rec_sockopts, bound_ifindex, U32),
+    FIELD(rec_sockopts, peek_off, I32),	     FIELD(rec_sockopts, pad, PAD),
+    FIELD(rec_sockopts, rcvtimeo_us, U64),   FIELD(rec_sockopts, sndtimeo_us, U64),
+    END_FIELDS,
+};
+
+static const struct rec_field tcp_conn_fields[] = {
+    FIELD(rec_tcp_conn, send_seq, U32),	  FIELD(rec_tcp_conn, recv_seq, U32),
+    FIELD(rec_tcp_conn, send_len, U32),	  FIELD(rec_tcp_conn, unsent_len, U32),
+    FIELD(rec_tcp_conn, recv_len, U32),	  FIELD(rec_tcp_conn, mss, U32),
+    FIELD(rec_tcp_conn, options, U32),	  FIELD(rec_tcp_conn, snd_wscale, U32),
+    FIELD(rec_tcp_conn, rcv_wscale, U32), FIELD(rec_tcp_conn, timestamp, U32),
+    FIELD(rec_tcp_conn, snd_wl1, U32),	  FIELD(rec_tcp_conn, snd_wnd, U32),
+    FIELD(rec_tcp_conn, max_window, U32), FIELD(rec_tcp_conn, rcv_wnd, U32),
+    FIELD(rec_tcp_conn, rcv_wup, U32),	  FIELD(rec_tcp_conn, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field inet_dgram_fields[] = {
+    FIELD(rec_inet_dgram, src_addr, IP6),
+    FIELD(rec_inet_dgram, src_port, U32),
+    FIELD(rec_inet_dgram, pad, PAD),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -339,6 +385,15 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_EPOLL_TFD] = FIXED("epoll_tfd", rec_epoll_tfd, epoll_tfd_fields),
     [REC_INOTIFY_WATCH] =
 	WITH_PATH("inotify_watch", rec_inotify_watch, "path", inotify_watch_fields),
+    [REC_INET_SK] = FIXED("inet_sk", rec_inet_sk, inet_sk_fields),
+    [REC_SOCKOPTS] = FIXED("sockopts", rec_sockopts, sockopts_fields),
+    [REC_TCP_CONN] = FIXED("tcp_conn", rec_tcp_conn, tcp_conn_fields),
+    [REC_TCP_SEND_DATA] = {"tcp_send_data", 0, 1, REC_TCP_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_TCP_RECV_DATA] = {"tcp_recv_data", 0, 1, REC_TCP_DATA_MAX, TAIL_BYTES, "data", NULL},
+    /* A datagram may be empty: the tail is then nothing. */
+    [REC_INET_DGRAM] = {"inet_dgram", sizeof(struct rec_inet_dgram), sizeof(struct rec_inet_dgram),
+			sizeof(struct rec_inet_dgram) + REC_INET_DGRAM_MAX, TAIL_BYTES, "data",
+			inet_dgram_fields},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

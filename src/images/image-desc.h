@@ -28,6 +28,7 @@ enum field_fmt {
 	FMT_U64,   /* decimal number */
 	FMT_HEX64, /* "0x..." string: addresses, masks, register values */
 	FMT_CHARS, /* char array, up to its first NUL, as a string */
+	FMT_IP6,   /* 16-byte address in network order, as an IPv6 address string */
 	FMT_PAD,   /* not shown: listed so that the fields of a struct account for all its bytes */
 };
 

@@ -70,6 +70,12 @@ enum rec_type {
 	REC_TIMERFD = 36,
 	REC_EPOLL_TFD = 37,
 	REC_INOTIFY_WATCH = 38,
+	REC_INET_SK = 39,
+	REC_SOCKOPTS = 40,
+	REC_TCP_CONN = 41,
+	REC_TCP_SEND_DATA = 42,
+	REC_TCP_RECV_DATA = 43,
+	REC_INET_DGRAM = 44,
 	REC_TYPE_MAX
 };
 
@@ -355,6 +361,7 @@ enum rec_file_kind {
 	FILE_TIMERFD = 8,
 	FILE_EPOLL = 9,
 	FILE_INOTIFY = 10,
+	FILE_INET = 11, /* a TCP or UDP socket, IPv4 or IPv6 */
 	FILE_KIND_MAX
 };
 
@@ -474,6 +481,99 @@ struct rec_shmem_run {
 	uint64_t nr_pages;
 	uint64_t offset;
 };
+
+/*
+ * After an inet socket: what it is and where it is bound and connected. Addresses are 16 bytes in
+ * network order, an IPv4 address as its IPv4-mapped IPv6 form (::ffff:a.b.c.d); ports in host
+ * order. The TCP fields are 0 for UDP.
+ */
+struct rec_inet_sk {
+	uint32_t family;   /* AF_INET, AF_INET6 */
+	uint32_t sock_type; /* SOCK_STREAM, SOCK_DGRAM */
+	uint32_t protocol; /* IPPROTO_TCP, IPPROTO_UDP */
+	uint32_t state;	   /* enum inet_sk_state */
+	uint8_t src_addr[16];
+	uint8_t dst_addr[16];
+	uint32_t src_port; /* 0: not bound */
+	uint32_t dst_port; /* 0: not connected */
+	uint32_t src_scope; /* sin6_scope_id of a link-local address */
+	uint32_t dst_scope;
+	uint32_t backlog; /* of a listening socket, as listen() was given it (capped by somaxconn) */
+	uint32_t v6only;  /* IPV6_V6ONLY */
+	uint32_t tos;	  /* IP_TOS, or IPV6_TCLASS */
+	uint32_t nodelay; /* TCP_NODELAY */
+	uint32_t cork;	  /* TCP_CORK */
+	uint32_t keepidle; /* TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT */
+	uint32_t keepintvl;
+	uint32_t keepcnt;
+};
+
+/* The kernel's socket states that cryo restores (its TCP_* numbers, which UDP sockets use too). */
+enum inet_sk_state {
+	INET_ESTABLISHED = 1, /* a TCP connection, or a connected UDP socket */
+	INET_CLOSED = 7,      /* neither listening nor connected: bound or not */
+	INET_LISTEN = 10,
+};
+
+/* After a socket's own record: its SOL_SOCKET options. */
+struct rec_sockopts {
+	uint32_t reuseaddr;
+	uint32_t reuseport;
+	uint32_t keepalive;
+	uint32_t broadcast;
+	uint32_t oobinline;
+	uint32_t priority;
+	uint32_t mark;
+	uint32_t rcvlowat;
+	uint32_t sndbuf;   /* SO_SNDBUF as getsockopt() says, twice what setsockopt() was given */
+	uint32_t rcvbuf;
+	uint32_t buf_lock; /* SO_BUF_LOCK: 1 sndbuf, 2 rcvbuf set by the program (no autotuning) */
+	uint32_t linger_on;
+	uint32_t linger_secs;
+	uint32_t bound_ifindex; /* SO_BINDTOIFINDEX, 0: none */
+	int32_t peek_off;	/* SO_PEEK_OFF, -1: off */
+	uint32_t pad;
+	uint64_t rcvtimeo_us;
+	uint64_t sndtimeo_us;
+};
+
+/*
+ * After an established TCP connection (state INET_ESTABLISHED), as TCP_REPAIR reads it: sequence
+ * numbers, queues, window and the options agreed with the peer. Its queues follow, in
+ * tcp_send_data and tcp_recv_data records.
+ */
+struct rec_tcp_conn {
+	uint32_t send_seq;   /* TCP_QUEUE_SEQ of the send queue: the sequence after its last byte */
+	uint32_t recv_seq;   /* of the receive queue: the next byte expected from the peer */
+	uint32_t send_len;   /* bytes in the send queue, sent but not acknowledged or not sent */
+	uint32_t unsent_len; /* of those, the ones never sent (the last ones) */
+	uint32_t recv_len;   /* bytes received, not read by the program */
+	uint32_t mss;	     /* TCP_MAXSEG */
+	uint32_t options;    /* TCPI_OPT_*: 1 timestamps, 2 SACK, 4 window scale */
+	uint32_t snd_wscale;
+	uint32_t rcv_wscale;
+	uint32_t timestamp; /* TCP_TIMESTAMP: the connection's clock */
+	uint32_t snd_wl1;   /* TCP_REPAIR_WINDOW */
+	uint32_t snd_wnd;
+	uint32_t max_window;
+	uint32_t rcv_wnd;
+	uint32_t rcv_wup;
+	uint32_t pad;
+};
+
+/*
+ * REC_TCP_SEND_DATA, REC_TCP_RECV_DATA: the bytes of a queue, in order, in records of at most
+ * REC_TCP_DATA_MAX bytes (the whole payload).
+ */
+#define REC_TCP_DATA_MAX (64u * 1024u)
+
+/* After a UDP socket: one per datagram waiting to be read, in order; the tail is its bytes. */
+struct rec_inet_dgram {
+	uint8_t src_addr[16]; /* who sent it, as in rec_inet_sk */
+	uint32_t src_port;
+	uint32_t pad;
+};
+#define REC_INET_DGRAM_MAX (64u * 1024u - sizeof(struct rec_inet_dgram))
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

@@ -5,6 +5,7 @@
  * in memory and written only when every image decoded, so a corrupted image gives the codec's
  * error and no half document.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -74,6 +75,7 @@ static void show_str(FILE *out, const void *s, size_t n)
 
 static void show_number(FILE *out, uint8_t fmt, const uint8_t *p)
 {
+	char addr[INET6_ADDRSTRLEN];
 	uint32_t u32;
 	int32_t i32;
 	uint64_t u64;
@@ -94,6 +96,10 @@ static void show_number(FILE *out, uint8_t fmt, const uint8_t *p)
 	case FMT_HEX64:
 		memcpy(&u64, p, sizeof(u64));
 		fprintf(out, "\"0x%" PRIx64 "\"", u64);
+		break;
+	case FMT_IP6:
+		inet_ntop(AF_INET6, p, addr, sizeof(addr));
+		fprintf(out, "\"%s\"", addr);
 		break;
 	}
 }

@@ -22,6 +22,7 @@ static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
     [FILE_TIMERFD] = &timerfd_restorer,
     [FILE_EPOLL] = &epoll_restorer,
     [FILE_INOTIFY] = &inotify_restorer,
+    [FILE_INET] = &inet_restorer,
 };
 /* clang-format on */
 
@@ -155,18 +156,42 @@ static int open_file(struct file_pool *pool, struct image_file *f, int base)
 	return ret;
 }
 
+static int file_rank(const struct image_file *f)
+{
+	const struct file_restorer *r = restorers[f->rec.kind];
+
+	return r->rank ? r->rank(f) : 0;
+}
+
 int open_file_pool(struct file_pool *pool, int base)
 {
+	int rank, ret = 0;
 	size_t i;
-	int ret = 0;
 
 	pool->base = base;
-	for (i = 0; i < pool->nr && !ret; i++)
-		ret = open_file(pool, &pool->files[i], base);
+	for (rank = 0; rank < FILE_RANKS; rank++)
+		for (i = 0; i < pool->nr && !ret; i++)
+			if (file_rank(&pool->files[i]) == rank)
+				ret = open_file(pool, &pool->files[i], base);
 	for (i = 0; i < pool->nr; i++)
 		if (restorers[pool->files[i].rec.kind]->settle)
 			restorers[pool->files[i].rec.kind]->settle(&pool->files[i]);
 	return ret;
+}
+
+void files_tree_running(struct file_pool *pool)
+{
+	size_t kind, other;
+
+	for (kind = 0; kind < FILE_KIND_MAX; kind++) {
+		if (!restorers[kind] || !restorers[kind]->tree_running)
+			continue;
+		/* Once per restorer, though several kinds may share one. */
+		for (other = 0; other < kind && restorers[other] != restorers[kind]; other++)
+			;
+		if (other == kind)
+			restorers[kind]->tree_running(pool);
+	}
 }
 
 int file_pool_top(const struct file_pool *pool)

@@ -40,6 +40,11 @@ struct file_restorer {
 	int (*load)(struct image_file *f, const struct img *img, const struct img_rec *rec);
 	/* Once all are loaded: whether the file has what it needs (files it names among them). */
 	int (*check)(const struct file_pool *pool, const struct image_file *f);
+	/*
+	 * Files of a higher rank are opened after every file of a lower one (NULL: rank 0): an
+	 * object that needs another to exist first. Below FILE_RANKS.
+	 */
+	int (*rank)(const struct image_file *f);
 	/* Create the open file description: its descriptor (any number), or -errno. */
 	int (*open)(struct file_pool *pool, struct image_file *f);
 	/* Once every file is open: drop what open kept aside (NULL: nothing). */
@@ -49,8 +54,12 @@ struct file_restorer {
 	 * open: what is keyed by the process's descriptor numbers (NULL: nothing). fd is owner_fd.
 	 */
 	int (*in_owner)(const struct file_pool *pool, const struct image_file *f, int fd);
+	/* Once the restored tree runs, once per restorer (NULL: nothing to do then). */
+	void (*tree_running)(struct file_pool *pool);
 	void (*release)(struct image_file *f);
 };
+
+#define FILE_RANKS 2
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
@@ -82,12 +91,16 @@ int check_single_record(const struct file_pool *pool, const struct image_file *f
 /* Any family: a record it does not expect, logged; -EINVAL. */
 int unexpected_record(const struct image_file *f, const struct img *img, const struct img_rec *rec);
 void release_priv(struct image_file *f);
+/* inet.c: TCP and UDP sockets (tcp-conn.c: established connections). */
+extern const struct file_restorer inet_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
 /* The files of the process's descriptors exist; it owns those no process before it had. */
 int claim_files(struct file_pool *pool, uint32_t pid, const struct rec_fd *fds, size_t nr);
 /* Every file, opened at base or above; then the settle pass. */
 int open_file_pool(struct file_pool *pool, int base);
+/* The tree runs: each restorer's tree_running. */
+void files_tree_running(struct file_pool *pool);
 /* The highest descriptor of the pool, plus one. */
 int file_pool_top(const struct file_pool *pool);
 void close_file_pool(struct file_pool *pool);

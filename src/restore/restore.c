@@ -333,6 +333,7 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 		give_terminal_back(tree);
 		return ret;
 	}
+	files_tree_running(&tree->files);
 	pr_info("process %d restored, with %zu processes in its tree", root, tree->nr);
 	if (opts->display_stats)
 		stats_print_restore(STDOUT_FILENO);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# run-workload.sh NAME MODE: checkpoint and restore the workload program NAME while it waits for
-# its go file, then let it check its own state: it must print PASS.
+# run-workload.sh NAME MODE [DUMP_OPTION...]: checkpoint and restore the workload program NAME
+# while it waits for its go file, then let it check its own state: it must print PASS. The dump
+# options are given to cryo dump.
 #
 #   kill           dump (the process dies), restore detached: same pid; go
 #   restore-fg     dump, restore in the foreground: cryo exits with the workload's status, 0
@@ -9,8 +10,9 @@
 # With CRYO_SKIP=1 there is no dump nor restore: READY, go, PASS.
 source "$(dirname "$0")/lib.sh"
 
-(($# == 2)) || fail "usage: $0 NAME kill|restore-fg|leave-running"
+(($# >= 2)) || fail "usage: $0 NAME kill|restore-fg|leave-running [DUMP_OPTION...]"
 name=$1 mode=$2
+dump_opts=("${@:3}")
 out=$tmp/workload.out
 img=$tmp/img
 go=$tmp/go
@@ -25,12 +27,14 @@ esac
 
 case $mode in
 kill)
-	dump_and_restore "$pid" "$img"
+	cryo_dump "$pid" "$img" "${dump_opts[@]}"
+	wait_dumped_gone "$pid"
+	cryo_restore_detached "$img" "$pid"
 	touch "$go"
 	wait_result "$pid" "$out"
 	;;
 restore-fg)
-	cryo_dump "$pid" "$img"
+	cryo_dump "$pid" "$img" "${dump_opts[@]}"
 	wait_dumped_gone "$pid"
 	# The restored process finds the go file at once: when it appears does not matter.
 	touch "$go"
@@ -45,7 +49,7 @@ restore-fg)
 	wait_result "$pid" "$out"
 	;;
 leave-running)
-	cryo_dump "$pid" "$img" -R
+	cryo_dump "$pid" "$img" -R "${dump_opts[@]}"
 	untouched "$pid" || fail "process $pid is not running untouched after dump -R"
 	touch "$go"
 	wait_child "$job"

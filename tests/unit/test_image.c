@@ -226,6 +226,12 @@ static const struct sample samples[] = {
     {REC_TIMERFD, sizeof(struct rec_timerfd), NULL, 0},
     {REC_EPOLL_TFD, sizeof(struct rec_epoll_tfd), NULL, 0},
     {REC_INOTIFY_WATCH, sizeof(struct rec_inotify_watch), "/tmp/watched dir", 0},
+    {REC_INET_SK, sizeof(struct rec_inet_sk), NULL, 0},
+    {REC_SOCKOPTS, sizeof(struct rec_sockopts), NULL, 0},
+    {REC_TCP_CONN, sizeof(struct rec_tcp_conn), NULL, 0},
+    {REC_TCP_SEND_DATA, 0, NULL, 100},
+    {REC_TCP_RECV_DATA, 0, NULL, 1},
+    {REC_INET_DGRAM, sizeof(struct rec_inet_dgram), NULL, 9},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1054,6 +1060,9 @@ static void write_show_dir(int dirfd)
 	struct rec_shmem shmem = {
 	    .dev = 1, .ino = 3152, .size = 10000, .kind = SHMEM_MEMFD, .seals = 6, .mode = 0100777};
 	struct rec_shmem_run shmem_run = {.obj_offset = 8192, .nr_pages = 2};
+	struct rec_inet_sk inet = {.family = 2, .src_port = 8080, .dst_port = 41000,
+				   .src_addr = {[10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1},
+				   .dst_addr = {[0] = 0xfd, [15] = 2}};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
 	struct img img;
@@ -1098,6 +1107,7 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write(&img, REC_FILE, &inotify_file, sizeof(inotify_file)), 0);
 	assert_int_equal(
 	    img_write_str(&img, REC_INOTIFY_WATCH, &watch, sizeof(watch), "/tmp/watched"), 0);
+	assert_int_equal(img_write(&img, REC_INET_SK, &inet, sizeof(inet)), 0);
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_SHMEM, 0, &img), 0);
 	assert_int_equal(img_write_str(&img, REC_SHMEM, &shmem, sizeof(shmem), "cryo: one"), 0);
@@ -1162,6 +1172,9 @@ static void test_show(void **state)
 	    "{\"type\": \"epoll_tfd\", \"tfd\": 7, \"target_id\": 2, \"events\": 2147483649, "
 	    "\"data\": \"0xabc\"}",
 	    "{\"type\": \"inotify_watch\", \"wd\": 3, \"mask\": 768, \"path\": \"/tmp/watched\"}",
+	    "{\"type\": \"inet_sk\", \"family\": 2, \"sock_type\": 0, \"protocol\": 0, \"state\": 0, "
+	    "\"src_addr\": \"::ffff:127.0.0.1\", \"dst_addr\": \"fd00::2\", \"src_port\": 8080, "
+	    "\"dst_port\": 41000,",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
