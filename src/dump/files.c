@@ -113,23 +113,10 @@ static int anon_kind(const struct dump_fd *d, uint32_t *kind)
 	return unsupported(d, "an anonymous inode or another special file");
 }
 
-int grab_fd(const struct dump_fd *d)
-{
-	int pidfd = syscall(SYS_pidfd_open, d->pid, 0), fd;
-
-	if (pidfd < 0)
-		return pr_perror("cannot open a pidfd of %d", d->pid);
-	fd = syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
-	if (fd < 0)
-		fd = pr_perror("cannot take a copy of fd %d of %d", d->fd, d->pid);
-	close(pidfd);
-	return fd;
-}
-
 /* A socket's family is its kind; cryo asks the socket itself, through its own copy. */
 static int socket_kind(const struct dump_fd *d, uint32_t *kind)
 {
-	int sk = grab_fd(d), domain = -1;
+	int sk = grab_file(d), domain = -1;
 	socklen_t len = sizeof(domain);
 
 	if (sk < 0)

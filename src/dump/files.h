@@ -66,12 +66,6 @@ int dump_inet(const struct dump_fd *d, struct file_table *files);
 void tcp_conns_begin(int allowed);
 void tcp_conns_end(int resume);
 
-/*
- * cryo's own descriptor on the open file description of d (pidfd_getfd), for what only the
- * object itself tells (socket options, queues). The process does not see it; close it after.
- */
-int grab_fd(const struct dump_fd *d);
-
 /* Every open file description of the tree seen so far, and files.img. */
 struct dump_tree;
 struct known_file;

@@ -245,7 +245,7 @@ int dump_inet(const struct dump_fd *d, struct file_table *files)
 	struct img *img = &files->img;
 	struct inet_endpoint src, dst;
 	struct rec_inet_sk r = {0};
-	int sk = grab_fd(d), ret;
+	int sk = grab_file(d), ret;
 
 	if (sk < 0)
 		return sk;

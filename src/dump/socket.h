@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the socket families share at dump. Each reads its socket through cryo's own copy of it
- * (grab_fd), which the process does not see.
+ * (grab_file), which the process does not see.
  */
 #ifndef CRYO_DUMP_SOCKET_H
 #define CRYO_DUMP_SOCKET_H
