@@ -26,6 +26,7 @@ enum long_only_opts {
 struct cli {
 	const char *command;
 	const char *dir;
+	const char *work_dir;
 	const char *log_file;
 	const char *pidfile;
 	pid_t pid;
@@ -35,9 +36,9 @@ struct cli {
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--tcp-established] [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [--tcp-established] [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -49,7 +50,7 @@ static const char usage_text[] =
 	"  -s, --leave-stopped        the dumped process is left stopped (SIGSTOP)\n"
 	"  -d, --restore-detached     return once the process runs (default: wait for it and\n"
 	"                             exit with its status)\n"
-	"      --pidfile FILE         write the restored PID to FILE\n"
+	"      --pidfile FILE         write the restored PID to FILE, relative to the work dir\n"
 	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
 	"                             terminal descriptors are cryo's terminal\n"
 	"      --tcp-established      dump established TCP connections too (TCP repair mode);\n"
@@ -58,7 +59,10 @@ static const char usage_text[] =
 	"                             a dump meeting one fails (at restore: accepted, not needed)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
-	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
+	"  -W, --work-dir DIR         where relative -o and --pidfile paths go (default: the\n"
+	"                             images directory); cryo runs from there, as criu does\n"
+	"  -o, --log-file LOG         log to LOG, relative to the work dir (errors still go to\n"
+	"                             stderr)\n"
 	"  -v[N], --verbosity[=N]     more messages: -v4 is everything\n"
 	"\n"
 	"When stderr is a terminal, a dump or restore whose pages take more than a second\n"
@@ -75,6 +79,7 @@ static const struct option long_opts[] = {
 	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
 	{"tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED},
 	{"log-file", required_argument, NULL, 'o'},
+	{"work-dir", required_argument, NULL, 'W'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -147,6 +152,9 @@ static int parse_option(struct cli *cli, int opt)
 	case 'o':
 		cli->log_file = optarg;
 		return 0;
+	case 'W':
+		cli->work_dir = optarg;
+		return 0;
 	case 'v':
 		return parse_verbosity(optarg) ? usage_error("bad verbosity '%s'", optarg) : 0;
 	case 'h':
@@ -164,7 +172,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjo:v::hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjo:W:v::hV", long_opts, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
@@ -261,6 +269,17 @@ static int run_restore(const struct cli *cli, int dirfd)
 	return ret < 0 ? 1 : ret;
 }
 
+/* As criu: cryo works from the work dir (the images directory unless -W says otherwise). */
+static int enter_work_dir(const struct cli *cli, int dirfd)
+{
+	if (cli->work_dir ? chdir(cli->work_dir) : fchdir(dirfd)) {
+		pr_err("cannot enter the work directory %s: %s",
+		       cli->work_dir ? cli->work_dir : cli->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int run_in_dir(const struct cli *cli)
 {
 	int dirfd, ret;
@@ -270,7 +289,7 @@ static int run_in_dir(const struct cli *cli)
 	dirfd = open_dir(cli->dir);
 	if (dirfd < 0)
 		return 1;
-	if (cli->log_file && open_log(dirfd, cli->log_file)) {
+	if (enter_work_dir(cli, dirfd) || (cli->log_file && open_log(AT_FDCWD, cli->log_file))) {
 		close(dirfd);
 		return 1;
 	}
