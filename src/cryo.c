@@ -20,6 +20,8 @@ enum long_only_opts {
 	OPT_PIDFILE = 256,
 	OPT_SHELL_JOB,
 	OPT_DISPLAY_STATS,
+	OPT_EXT_UNIX_SK,
+	OPT_SKIP_IN_FLIGHT,
 };
 
 struct cli {
@@ -29,12 +31,13 @@ struct cli {
 	const char *pidfile;
 	pid_t pid;
 	int leave_running, leave_stopped, detach, shell_job, display_stats;
+	int ext_unix_sk, skip_in_flight;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [--ext-unix-sk] [--skip-in-flight] [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
 	"            [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
@@ -51,6 +54,10 @@ static const char usage_text[] =
 	"      --pidfile FILE         write the restored PID to FILE\n"
 	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
 	"                             terminal descriptors are cryo's terminal\n"
+	"      --ext-unix-sk          dump unix sockets connected to a process outside the tree:\n"
+	"                             restore connects them again to the peer's address\n"
+	"      --skip-in-flight       leave out the connections waiting to be accepted by a\n"
+	"                             listening unix socket (their clients find them closed)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
@@ -68,6 +75,8 @@ static const struct option long_opts[] = {
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
 	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
+	{"ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK},
+	{"skip-in-flight", no_argument, NULL, OPT_SKIP_IN_FLIGHT},
 	{"log-file", required_argument, NULL, 'o'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -134,6 +143,12 @@ static int parse_option(struct cli *cli, int opt)
 		return 0;
 	case OPT_DISPLAY_STATS:
 		cli->display_stats = 1;
+		return 0;
+	case OPT_EXT_UNIX_SK:
+		cli->ext_unix_sk = 1;
+		return 0;
+	case OPT_SKIP_IN_FLIGHT:
+		cli->skip_in_flight = 1;
 		return 0;
 	case 'o':
 		cli->log_file = optarg;
@@ -223,6 +238,8 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.leave_running = cli->leave_running,
 		.leave_stopped = cli->leave_stopped,
 		.display_stats = cli->display_stats,
+		.ext_unix_sk = cli->ext_unix_sk,
+		.skip_in_flight = cli->skip_in_flight,
 	};
 
 	if (!cli->pid)

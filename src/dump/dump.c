@@ -203,7 +203,7 @@ static int begin_progress(const struct dump_tree *tree)
 	return ret ? ret : progress_begin(total);
 }
 
-static int dump_tree(int dirfd, struct dump_tree *tree)
+static int dump_tree(const struct dump_opts *opts, struct dump_tree *tree)
 {
 	struct file_table files = {0};
 	size_t i;
@@ -216,17 +216,18 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 	if (!ret)
 		ret = begin_progress(tree);
 	if (!ret)
-		ret = files_begin(&files, dirfd);
+		ret = files_begin(&files, opts, tree);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = dump_process(&tree->procs[i], &files);
-	ret = files_end(&files, ret);
 	if (!ret)
 		ret = check_tree_ids(tree);
 	if (!ret)
-		ret = write_pstree(dirfd, tree);
+		ret = write_pstree(opts->dirfd, tree);
+	/* After every refusal: the end of files.img may read what changes the tree. */
+	ret = files_end(&files, ret);
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)
-		ret = write_inventory(dirfd, tree);
+		ret = write_inventory(opts->dirfd, tree);
 	return ret;
 }
 
@@ -247,7 +248,7 @@ int cryo_dump(const struct dump_opts *opts)
 	stats_add_time(STATS_FREEZE, freeze);
 	if (ret)
 		return ret;
-	ret = dump_tree(opts->dirfd, &tree);
+	ret = dump_tree(opts, &tree);
 	progress_end();
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED

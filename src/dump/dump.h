@@ -18,6 +18,8 @@ struct dump_opts {
 	int leave_running;
 	int leave_stopped;
 	int display_stats; /* times and page counts on stdout at the end */
+	int ext_unix_sk; /* unix sockets connected outside the tree are connected again */
+	int skip_in_flight; /* connections waiting to be accepted by a listener are left out */
 };
 
 /* What the kernel keeps per thread. */

@@ -26,6 +26,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_DIRECTORY] = {"directory", dump_path_file},
     [FILE_CHARDEV] = {"character device", dump_path_file},
     [FILE_PIPE] = {"pipe", dump_pipe},
+    [FILE_UNIX_SK] = {"unix socket", dump_unix_sk, unix_sk_begin, unix_sk_end},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -99,7 +100,7 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 		*kind = FILE_PIPE;
 		return 0;
 	case S_IFSOCK:
-		return unsupported(d, "a socket");
+		return socket_kind(d, kind);
 	default:
 		return unsupported(d, "an anonymous inode or another special file");
 	}
@@ -145,7 +146,7 @@ static uint32_t find_known(const struct file_table *files, struct dump_fd *d)
 }
 
 /* A new open file description: its `file` record, its family's, and it is known from now on. */
-static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t *id)
+static int add_file(struct file_table *files, struct dump_fd *d, uint32_t *id)
 {
 	struct known_file *grown;
 	struct rec_file rec = {
@@ -162,6 +163,7 @@ static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t 
 	if (!grown)
 		return -ENOMEM;
 	files->known = grown;
+	d->file_id = rec.id;
 	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
 	if (!ret)
 		ret = dumpers[rec.kind].dump(d, &files->img);
@@ -212,18 +214,49 @@ int dump_files(struct dump_task *t, struct file_table *files)
 	return ret;
 }
 
-int files_begin(struct file_table *files, int dirfd)
+int dump_fd_grab(pid_t pid, int fd)
 {
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), copy;
+
+	if (pidfd < 0)
+		return pr_perror("cannot open a pidfd of %d", pid);
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (copy < 0)
+		copy = pr_perror("cannot get a copy of fd %d of %d", fd, pid);
+	close(pidfd);
+	return copy;
+}
+
+int files_write_more(struct img *img, uint32_t id)
+{
+	struct rec_file_more rec = {.id = id};
+
+	return img_write(img, REC_FILE_MORE, &rec, sizeof(rec));
+}
+
+int files_begin(struct file_table *files, const struct dump_opts *opts,
+		const struct dump_tree *tree)
+{
+	uint32_t kind;
 	int ret;
 
 	memset(files, 0, sizeof(*files));
-	ret = img_create(dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
+	ret = img_create(opts->dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
 	files->img_open = !ret;
+	/* files_end() ends every family, begun or not. */
+	for (kind = 0; kind < FILE_KIND_MAX && !ret; kind++)
+		if (dumpers[kind].begin)
+			ret = dumpers[kind].begin(opts, tree);
 	return ret;
 }
 
 int files_end(struct file_table *files, int ret)
 {
+	uint32_t kind;
+
+	for (kind = 0; kind < FILE_KIND_MAX; kind++)
+		if (dumpers[kind].end)
+			ret = dumpers[kind].end(&files->img, ret);
 	if (files->img_open)
 		ret = img_finish(&files->img, ret);
 	free(files->known);

@@ -18,6 +18,7 @@ enum rec_tail {
 	TAIL_BYTES,	/* opaque bytes */
 	TAIL_U64_PAIRS, /* (type, value) pairs of u64, the last one of type 0 */
 	TAIL_U32S,	/* an array of u32 (ids) */
+	TAIL_CHARS,	/* bytes that are mostly text, NULs included (unix socket addresses) */
 };
 
 /* How `cryo show` prints a field of the fixed part. */

@@ -34,6 +34,11 @@ struct file_restorer {
 	int (*load)(struct image_file *f, const struct img *img, const struct img_rec *rec);
 	/* Once all are loaded: whether the file has what it needs. */
 	int (*check)(const struct image_file *f);
+	/*
+	 * Optional: once per kind, before any file is opened, for what the files of the family
+	 * make together (sockets connected to each other).
+	 */
+	int (*prepare)(struct file_pool *pool);
 	/* Create the open file description: its descriptor (any number), or -errno. */
 	int (*open)(struct file_pool *pool, struct image_file *f);
 	/* Once every file is open: drop what open kept aside (NULL: nothing). */
@@ -45,6 +50,8 @@ struct file_restorer {
 extern const struct file_restorer path_file_restorer;
 /* pipe.c */
 extern const struct file_restorer pipe_restorer;
+/* unix-sk.c */
+extern const struct file_restorer unix_sk_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
 /* Every file, opened at base or above; then the settle pass. */

@@ -214,6 +214,11 @@ static const struct sample samples[] = {
     {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
     {REC_PIPE_DATA, 0, NULL, 100},
+    {REC_FILE_MORE, sizeof(struct rec_file_more), NULL, 0},
+    {REC_UNIX_SK, sizeof(struct rec_unix_sk), NULL, 12},
+    {REC_UNIX_PEER_NAME, 0, NULL, 20},
+    {REC_UNIX_MSG, sizeof(struct rec_unix_msg), NULL, 300},
+    {REC_UNIX_PENDING, sizeof(struct rec_unix_pending), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1006,6 +1011,10 @@ static void write_show_dir(int dirfd)
 	struct rec_fd fd = {.fd = 3, .file_id = 1};
 	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
 	struct rec_path_file path_file = {.size = 10};
+	struct {
+		struct rec_unix_sk sk;
+		char name[8];
+	} unix_sk = {{.ino = 77, .type = 5, .peek_off = -1}, "\0abc\n"};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
@@ -1043,6 +1052,8 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write_str(&img, REC_PATH_FILE, &path_file, sizeof(path_file),
 				       "a\"b\\c\nd\x01\xff\xc3\xa9"),
 			 0);
+	/* An abstract name: a NUL, then bytes, none after. */
+	assert_int_equal(img_write(&img, REC_UNIX_SK, &unix_sk, sizeof(unix_sk.sk) + 5), 0);
 	assert_int_equal(img_close(&img), 0);
 	put_file(dirfd, "notes.txt", "not an image", 12);
 }
@@ -1092,6 +1103,10 @@ static void test_show(void **state)
 	    "{\"type\": \"file\", \"id\": 1, \"kind\": 1,",
 	    "{\"type\": \"path_file\", \"size\": 10,",
 	    "\"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "{\"type\": \"unix_sk\", \"ino\": 77, \"peer_ino\": 0,",
+	    "\"type\": 5,",
+	    "\"peek_off\": -1,",
+	    "\"name\": \"\\u0000abc\\u000a\"}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
