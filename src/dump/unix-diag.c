@@ -71,6 +71,7 @@ static int take_attr(struct unix_diag_sk *sk, const struct rtattr *a)
 			sk->vfs_ino = ((const struct unix_diag_vfs *)data)->udiag_vfs_ino;
 		break;
 	case UNIX_DIAG_PEER:
+		sk->connected = 1;
 		if (len >= sizeof(uint32_t))
 			memcpy(&sk->peer, data, sizeof(uint32_t));
 		break;

@@ -15,13 +15,14 @@
 /* One socket, as unix_diag reports it. */
 struct unix_diag_sk {
 	uint32_t ino;
+	int connected; /* it has a peer (a datagram socket others connect to has none) */
 	/*
-	 * The socket it is connected to. 0: none, or one without an inode: a socket since closed,
-	 * or the server side of a connection not accepted yet.
+	 * The inode of its peer, or 0 for one without an inode: a socket since closed, or the
+	 * server side of a connection not accepted yet.
 	 */
 	uint32_t peer;
 	uint8_t type;	  /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	uint8_t state;	  /* TCP_LISTEN, TCP_ESTABLISHED (connected), TCP_CLOSE */
+	uint8_t state;	  /* TCP_LISTEN, TCP_ESTABLISHED, TCP_CLOSE */
 	uint8_t shutdown; /* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	/*
 	 * Stream and seqpacket: the bytes waiting to be read; datagram: the size of the first one.

@@ -32,8 +32,7 @@
 #include "dump/files.h"
 #include "dump/unix-diag.h"
 
-#define TCP_ESTABLISHED 1 /* include/net/tcp_states.h */
-#define TCP_LISTEN 10
+#define TCP_LISTEN 10 /* include/net/tcp_states.h */
 
 /* A listener of the tree with connections waiting, written at the end. */
 struct waiting_listener {
@@ -305,6 +304,8 @@ static int find_connection(const struct dump_fd *d, const struct unix_diag_sk *s
 		rec->backlog = sk->wqlen;
 		return remember_waiting(d, sk);
 	}
+	if (!sk->connected)
+		return 0;
 	if (sk->peer && in_tree(sk->peer)) {
 		rec->peer = UNIX_PEER_TREE;
 		rec->peer_ino = sk->peer;
@@ -315,8 +316,6 @@ static int find_connection(const struct dump_fd *d, const struct unix_diag_sk *s
 		return external_peer(d, sk, unix_diag_find(&this_dump.diag, sk->peer), sk->peer,
 				     named);
 	}
-	if (sk->state != TCP_ESTABLISHED)
-		return 0;
 	/* Connected to a socket without an inode: a closed one, or a connection not accepted. */
 	listener = unix_diag_pending_on(&this_dump.diag, sk->ino);
 	if (listener && !in_tree(listener->ino)) {
@@ -576,7 +575,7 @@ int dump_unix_sk(const struct dump_fd *d, struct img *img)
 	int fd, ret;
 
 	if (d->fi.scm_fds) {
-		pr_err("fd %d of %d: %u descriptors in flight in the queue of a unix socket "
+		pr_err("fd %d of %d: descriptors in flight (%u) in the queue of a unix socket "
 		       "(SCM_RIGHTS): not supported yet",
 		       d->fd, d->pid, d->fi.scm_fds);
 		return -ENOTSUP;
