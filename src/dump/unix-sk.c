@@ -485,6 +485,18 @@ static int receiving_shut(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
 }
 
+/* A stream's out-of-band byte would come back among the others: refused (a peek does not take it).
+ */
+static int refuse_oob(int fd, const char *who)
+{
+	char c;
+
+	if (recv(fd, &c, 1, MSG_OOB | MSG_PEEK | MSG_DONTWAIT) < 0)
+		return 0;
+	pr_err("%s: out-of-band data (MSG_OOB) waits in a unix socket: not supported", who);
+	return -ENOTSUP;
+}
+
 /*
  * Every message waiting in the receive queue of fd, as unix_msg records, and the peek offset back
  * as it was. At the end of the queue of a seqpacket socket shut down for receiving, a peek reads
@@ -493,8 +505,10 @@ static int receiving_shut(int fd)
 static int dump_queue(int fd, uint8_t type, const char *who, struct img *img, size_t *bytes)
 {
 	struct peek p = {fd, type == SOCK_STREAM, 0, who, NULL, 32 * 1024, 0, 0};
-	int old, ret;
+	int old, ret = p.stream ? refuse_oob(fd, who) : 0;
 
+	if (ret)
+		return ret;
 	if (get_int(fd, SO_PEEK_OFF, &old))
 		return pr_perror("%s: cannot read SO_PEEK_OFF", who);
 	p.empty_ends = p.stream || (type == SOCK_SEQPACKET && receiving_shut(fd));
@@ -537,8 +551,7 @@ static int check_all_read(const struct dump_fd *d, const struct unix_diag_sk *sk
 {
 	if (sk->type == SOCK_DGRAM || bytes == sk->rqlen)
 		return 0;
-	pr_err("fd %d of %d: %zu bytes read from unix socket %u, which holds %u (out-of-band "
-	       "data?): not supported",
+	pr_err("fd %d of %d: %zu bytes read from unix socket %u, which holds %u: not supported",
 	       d->fd, d->pid, bytes, sk->ino, sk->rqlen);
 	return -ENOTSUP;
 }

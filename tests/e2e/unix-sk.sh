@@ -14,9 +14,9 @@
 #           refused without --ext-unix-sk; with it, the restored sockets are connected to the
 #           server's addresses again and tokens go through them and back
 #   refusals
-#           a python3 holding a unix socket with a descriptor in flight in its queue, and one
-#           holding an inet socket: each dump fails with one line naming the descriptor, and the
-#           process carries on untouched
+#           python3 holding a unix socket with a descriptor in flight in its queue, then one with
+#           out-of-band data in its queue, then an inet socket: each dump fails with one line
+#           naming the descriptor, and the process carries on untouched
 source "$(dirname "$0")/lib.sh"
 
 (($# == 1)) || fail "usage: $0 listen-leave-running|listen-skip|ext|refusals"
@@ -115,8 +115,14 @@ test_refusals() {
 a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [b.fileno()]))])'
 	refused "a descriptor in flight" "fd [0-9]+ of $pid: descriptors in flight \\(1\\)" "$tmp/img1"
 	kill -KILL "$pid"
+	kill -KILL "$pid"
+	start_python 'a, b = socket.socketpair()
+b.send(b"abc")
+b.send(b"X", socket.MSG_OOB)'
+	refused "out-of-band data" "fd [0-9]+ of $pid: out-of-band data" "$tmp/img2"
+	kill -KILL "$pid"
 	start_python 's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)'
-	refused "an inet socket" "fd [0-9]+ of $pid is a socket \\(inet" "$tmp/img2"
+	refused "an inet socket" "fd [0-9]+ of $pid is a socket \\(inet" "$tmp/img3"
 }
 
 case $1 in
