@@ -422,6 +422,12 @@ static int set_peek_off(int fd, int off, const char *who)
 	return 0;
 }
 
+/* What a receive queue held. */
+struct queue_size {
+	size_t bytes;
+	size_t msgs;
+};
+
 /* A queue being read, from peek offset 0. */
 struct peek {
 	int fd;
@@ -430,8 +436,8 @@ struct peek {
 	const char *who;
 	uint8_t *buf;
 	size_t cap;
-	int pos;      /* the peek offset */
-	size_t bytes; /* read so far */
+	int pos;		 /* the peek offset */
+	struct queue_size *size; /* read so far */
 };
 
 /* One message at the peek offset: 1, 0 at the end of the queue, or -errno. */
@@ -473,7 +479,8 @@ static int peek_one(struct peek *p, struct img *img)
 		addr_len = m.msg_namelen - offsetof(struct sockaddr_un, sun_path);
 	ret = write_msg(img, (uint8_t *)from.sun_path, addr_len, p->buf, n);
 	p->pos += n;
-	p->bytes += n;
+	p->size->bytes += n;
+	p->size->msgs++;
 	return ret ? ret : 1;
 }
 
@@ -502,9 +509,10 @@ static int refuse_oob(int fd, const char *who)
  * as it was. At the end of the queue of a seqpacket socket shut down for receiving, a peek reads
  * an empty message: there, one ends the queue.
  */
-static int dump_queue(int fd, uint8_t type, const char *who, struct img *img, size_t *bytes)
+static int dump_queue(int fd, uint8_t type, const char *who, struct img *img,
+		      struct queue_size *size)
 {
-	struct peek p = {fd, type == SOCK_STREAM, 0, who, NULL, 32 * 1024, 0, 0};
+	struct peek p = {fd, type == SOCK_STREAM, 0, who, NULL, 32 * 1024, 0, size};
 	int old, ret = p.stream ? refuse_oob(fd, who) : 0;
 
 	if (ret)
@@ -518,7 +526,6 @@ static int dump_queue(int fd, uint8_t type, const char *who, struct img *img, si
 	ret = set_peek_off(fd, 0, who);
 	while (!ret && (ret = peek_one(&p, img)) == 1)
 		ret = 0;
-	*bytes = p.bytes;
 	free(p.buf);
 	return set_peek_off(fd, old, who) ?: ret;
 }
@@ -534,25 +541,31 @@ static int write_unix_sk(struct img *img, const struct rec_unix_sk *rec,
 	return img_write(img, REC_UNIX_SK, buf, sizeof(*rec) + sk->name_len);
 }
 
-/* A stream socket connected again outside the tree gets a new peer: it sends nothing back. */
-static int check_external_queue(const struct dump_fd *d, const struct rec_unix_sk *rec,
-				size_t bytes)
+/*
+ * Connected again outside the tree, a socket gets a new peer, which sends nothing: what a stream
+ * or seqpacket peer sent, or datagrams waiting in a socket without an address (which only its
+ * peer could send), could not be sent again.
+ */
+static int check_external_queue(const struct dump_fd *d, const struct unix_diag_sk *sk,
+				const struct rec_unix_sk *rec, const struct queue_size *q)
 {
-	if (rec->peer != UNIX_PEER_EXTERNAL || rec->type == SOCK_DGRAM || !bytes)
+	if (rec->peer != UNIX_PEER_EXTERNAL || !q->msgs || (sk->type == SOCK_DGRAM && sk->name_len))
 		return 0;
-	pr_err("fd %d of %d: unix socket %lu holds %zu bytes from its peer outside the tree: they "
-	       "could not be sent again",
-	       d->fd, d->pid, (unsigned long)rec->ino, bytes);
+	pr_err(
+	    "fd %d of %d: unix socket %u holds %zu messages from its peer outside the tree: they "
+	    "could not be sent again",
+	    d->fd, d->pid, sk->ino, q->msgs);
 	return -ENOTSUP;
 }
 
 /* Stream and seqpacket: the kernel counts the bytes waiting; a peek that missed some fails. */
-static int check_all_read(const struct dump_fd *d, const struct unix_diag_sk *sk, size_t bytes)
+static int check_all_read(const struct dump_fd *d, const struct unix_diag_sk *sk,
+			  const struct queue_size *q)
 {
-	if (sk->type == SOCK_DGRAM || bytes == sk->rqlen)
+	if (sk->type == SOCK_DGRAM || q->bytes == sk->rqlen)
 		return 0;
 	pr_err("fd %d of %d: %zu bytes read from unix socket %u, which holds %u: not supported",
-	       d->fd, d->pid, bytes, sk->ino, sk->rqlen);
+	       d->fd, d->pid, q->bytes, sk->ino, sk->rqlen);
 	return -ENOTSUP;
 }
 
@@ -561,7 +574,7 @@ static int write_socket(const struct dump_fd *d, const struct unix_diag_sk *sk, 
 {
 	struct rec_unix_sk rec = {.ino = sk->ino, .type = sk->type, .shutdown = sk->shutdown};
 	const struct unix_diag_sk *named;
-	size_t bytes = 0;
+	struct queue_size q = {0, 0};
 	char who[64];
 	int ret;
 
@@ -575,11 +588,12 @@ static int write_socket(const struct dump_fd *d, const struct unix_diag_sk *sk, 
 		ret = write_unix_sk(img, &rec, sk);
 	if (!ret && named)
 		ret = img_write(img, REC_UNIX_PEER_NAME, named->name, named->name_len);
-	if (!ret && !(rec.flags & UNIX_SK_LISTENING))
-		ret = dump_queue(fd, sk->type, who, img, &bytes);
-	if (!ret && !(rec.flags & UNIX_SK_LISTENING))
-		ret = check_all_read(d, sk, bytes);
-	return ret ? ret : check_external_queue(d, &rec, bytes);
+	if (ret || (rec.flags & UNIX_SK_LISTENING))
+		return ret;
+	ret = dump_queue(fd, sk->type, who, img, &q);
+	if (!ret)
+		ret = check_all_read(d, sk, &q);
+	return ret ? ret : check_external_queue(d, sk, &rec, &q);
 }
 
 int dump_unix_sk(const struct dump_fd *d, struct img *img)
@@ -619,12 +633,12 @@ static int accept_next(int fd, const struct waiting_listener *w)
 static int write_waiting(struct img *img, const struct waiting_listener *w, int fd)
 {
 	uint32_t i;
-	size_t bytes;
 	char who[96];
 	int ret = 0;
 
 	for (i = 0; i < w->nr && !ret; i++) {
 		struct rec_unix_pending rec = {.client_ino = w->clients[i]};
+		struct queue_size q = {0, 0};
 		int s = fd < 0 ? -1 : accept_next(fd, w);
 
 		if (fd >= 0 && s < 0)
@@ -633,7 +647,7 @@ static int write_waiting(struct img *img, const struct waiting_listener *w, int 
 		snprintf(who, sizeof(who), "connection %u waiting on fd %d of %d", i + 1, w->fd,
 			 w->pid);
 		if (!ret && s >= 0)
-			ret = dump_queue(s, w->type, who, img, &bytes);
+			ret = dump_queue(s, w->type, who, img, &q);
 		if (s >= 0)
 			close(s);
 	}
