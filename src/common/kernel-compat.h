@@ -43,5 +43,8 @@ struct pm_scan_arg {
 #ifndef SO_PASSPIDFD
 #define SO_PASSPIDFD 76
 #endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
 
 #endif

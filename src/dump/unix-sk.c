@@ -392,7 +392,10 @@ static int write_msg(struct img *img, const uint8_t *addr, uint32_t addr_len, co
 	return ret;
 }
 
-/* Descriptors passed with a message are not restored: refused (the peek gave cryo copies). */
+/*
+ * Descriptors passed with a message are not restored: refused. The peek gave cryo copies of them
+ * (and, with SO_PASSPIDFD, a pidfd of the sender): closed.
+ */
 static int refuse_passed_fds(struct msghdr *m, const char *who)
 {
 	struct cmsghdr *c;
@@ -401,12 +404,14 @@ static int refuse_passed_fds(struct msghdr *m, const char *who)
 	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		int *fds = (int *)CMSG_DATA(c), i, n;
 
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		if (c->cmsg_level != SOL_SOCKET ||
+		    (c->cmsg_type != SCM_RIGHTS && c->cmsg_type != SCM_PIDFD))
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++)
 			close(fds[i]);
-		passed += n;
+		if (c->cmsg_type == SCM_RIGHTS)
+			passed += n;
 	}
 	if (!passed && !(m->msg_flags & MSG_CTRUNC))
 		return 0;

@@ -102,9 +102,13 @@ static int open_sndbuf(int fd)
 	return 0;
 }
 
+/*
+ * Non-blocking while cryo makes them, so that nothing can hang it (a listener's queue full, a
+ * send buffer full): files.c gives each its own flags when it is opened.
+ */
 static int new_socket(uint32_t type)
 {
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
 		return pr_perror("cannot create a unix socket");
@@ -117,7 +121,7 @@ static int new_socket(uint32_t type)
 
 static int new_pair(uint32_t type, int sv[2])
 {
-	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv))
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv))
 		return pr_perror("cannot create a unix socket pair");
 	if (open_sndbuf(sv[0]) || open_sndbuf(sv[1])) {
 		close(sv[0]);
@@ -398,7 +402,7 @@ static int make_accepted(struct build *b, struct unix_file *u)
 	ret = connect_to(from, u->name, u->name_len, u);
 	if (ret)
 		return ret;
-	u->fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	u->fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (u->fd < 0)
 		return pr_perror("unix socket %lu: cannot accept its connection", ino_of(u));
 	return open_sndbuf(u->fd);

@@ -14,6 +14,12 @@
 #include "common/log.h"
 #include "restore/unix-sk.h"
 
+/* An address as the kernel keeps it: an abstract name, or a path ending with its only NUL. */
+static int valid_address(const uint8_t *name, uint32_t len)
+{
+	return !len || !name[0] || memchr(name, 0, len) == name + len - 1;
+}
+
 static int unexpected(const struct image_file *f, const struct img *img, const struct img_rec *rec)
 {
 	pr_err("%s: file %u: unexpected record %u", img->name, f->rec.id, rec->type);
@@ -59,7 +65,8 @@ static int add_msg(struct unix_queue *q, const struct img *img, const struct ima
 	uint8_t *data;
 
 	if (r->addr_len > REC_UNIX_NAME_MAX || r->addr_len > tail ||
-	    (m && m->more && r->addr_len)) {
+	    (m && m->more && r->addr_len) ||
+	    !valid_address((const uint8_t *)(r + 1), r->addr_len)) {
 		pr_err("%s: file %u: a message with a bad address", img->name, f->rec.id);
 		return -EINVAL;
 	}
@@ -130,6 +137,8 @@ static int check_unix_sk(const struct image_file *f)
 		return bad_socket(f, "a unix socket of an unknown type");
 	if (u->rec.peer > UNIX_PEER_PENDING || u->rec.shutdown > 3)
 		return bad_socket(f, "a unix socket connected in an unknown way");
+	if (!valid_address(u->name, u->name_len) || !valid_address(u->peer_name, u->peer_name_len))
+		return bad_socket(f, "a unix socket address that is no path nor abstract name");
 	if ((u->rec.flags & UNIX_SK_LISTENING) &&
 	    (u->rec.type == SOCK_DGRAM || u->rec.peer != UNIX_PEER_NONE || u->queue.nr))
 		return bad_socket(f, "a listening unix socket that cannot be one");
