@@ -15,7 +15,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/kernel-compat.h"
@@ -31,6 +29,7 @@
 #include "dump/dump.h"
 #include "dump/files.h"
 #include "dump/unix-diag.h"
+#include "dump/unix-queue.h"
 
 #define TCP_LISTEN 10 /* include/net/tcp_states.h */
 
@@ -369,172 +368,6 @@ static int read_options(int fd, const struct dump_fd *d, struct rec_unix_sk *rec
 	return 0;
 }
 
-/* A message, in records of at most REC_MAX_PAYLOAD bytes; the first one has the address. */
-static int write_msg(struct img *img, const uint8_t *addr, uint32_t addr_len, const uint8_t *data,
-		     size_t len)
-{
-	static uint8_t buf[REC_MAX_PAYLOAD];
-	struct rec_unix_msg *m = (struct rec_unix_msg *)buf;
-	int ret;
-
-	do {
-		size_t room = sizeof(buf) - sizeof(*m) - addr_len, n = len < room ? len : room;
-
-		m->flags = n < len ? UNIX_MSG_MORE : 0;
-		m->addr_len = addr_len;
-		memcpy(buf + sizeof(*m), addr, addr_len);
-		memcpy(buf + sizeof(*m) + addr_len, data, n);
-		ret = img_write(img, REC_UNIX_MSG, buf, sizeof(*m) + addr_len + n);
-		data += n;
-		len -= n;
-		addr_len = 0;
-	} while (!ret && len);
-	return ret;
-}
-
-/*
- * Descriptors passed with a message are not restored: refused. The peek gave cryo copies of them
- * (and, with SO_PASSPIDFD, a pidfd of the sender): closed.
- */
-static int refuse_passed_fds(struct msghdr *m, const char *who)
-{
-	struct cmsghdr *c;
-	int passed = 0;
-
-	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		int *fds = (int *)CMSG_DATA(c), i, n;
-
-		if (c->cmsg_level != SOL_SOCKET ||
-		    (c->cmsg_type != SCM_RIGHTS && c->cmsg_type != SCM_PIDFD))
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++)
-			close(fds[i]);
-		if (c->cmsg_type == SCM_RIGHTS)
-			passed += n;
-	}
-	if (!passed && !(m->msg_flags & MSG_CTRUNC))
-		return 0;
-	pr_err("%s: descriptors in flight in a unix socket's queue (SCM_RIGHTS): not supported yet",
-	       who);
-	return -ENOTSUP;
-}
-
-static int set_peek_off(int fd, int off, const char *who)
-{
-	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
-		return pr_perror("%s: cannot set SO_PEEK_OFF", who);
-	return 0;
-}
-
-/* What a receive queue held. */
-struct queue_size {
-	size_t bytes;
-	size_t msgs;
-};
-
-/* A queue being read, from peek offset 0. */
-struct peek {
-	int fd;
-	int stream;
-	int empty_ends; /* an empty message is the end of the queue, not a message */
-	const char *who;
-	uint8_t *buf;
-	size_t cap;
-	int pos;		 /* the peek offset */
-	struct queue_size *size; /* read so far */
-};
-
-/* One message at the peek offset: 1, 0 at the end of the queue, or -errno. */
-static int peek_one(struct peek *p, struct img *img)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 253)];
-		struct cmsghdr align;
-	} ctl;
-	struct sockaddr_un from;
-	struct iovec iov = {p->buf, p->cap};
-	struct msghdr m = {&from, sizeof(from), &iov, 1, ctl.buf, sizeof(ctl.buf), 0};
-	uint32_t addr_len = 0;
-	ssize_t n;
-	int ret;
-
-	n = recvmsg(p->fd, &m, MSG_PEEK | MSG_DONTWAIT | (p->stream ? 0 : MSG_TRUNC));
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	if (n < 0)
-		return pr_perror("%s: cannot peek at a message", p->who);
-	ret = refuse_passed_fds(&m, p->who);
-	if (ret)
-		return ret;
-	if ((size_t)n > p->cap) {
-		/* A datagram longer than the buffer: again, whole, from where it starts. */
-		uint8_t *grown = realloc(p->buf, n);
-
-		if (!grown)
-			return -ENOMEM;
-		p->buf = grown;
-		p->cap = n;
-		ret = set_peek_off(p->fd, p->pos, p->who);
-		return ret ? ret : peek_one(p, img);
-	}
-	if (!n && p->empty_ends)
-		return 0;
-	if (!p->stream && m.msg_namelen > offsetof(struct sockaddr_un, sun_path))
-		addr_len = m.msg_namelen - offsetof(struct sockaddr_un, sun_path);
-	ret = write_msg(img, (uint8_t *)from.sun_path, addr_len, p->buf, n);
-	p->pos += n;
-	p->size->bytes += n;
-	p->size->msgs++;
-	return ret ? ret : 1;
-}
-
-/* Shut down for receiving (by itself, or its peer for sending): POLLRDHUP says it. */
-static int receiving_shut(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
-}
-
-/* A stream's out-of-band byte would come back among the others: refused (a peek does not take it).
- */
-static int refuse_oob(int fd, const char *who)
-{
-	char c;
-
-	if (recv(fd, &c, 1, MSG_OOB | MSG_PEEK | MSG_DONTWAIT) < 0)
-		return 0;
-	pr_err("%s: out-of-band data (MSG_OOB) waits in a unix socket: not supported", who);
-	return -ENOTSUP;
-}
-
-/*
- * Every message waiting in the receive queue of fd, as unix_msg records, and the peek offset back
- * as it was. At the end of the queue of a seqpacket socket shut down for receiving, a peek reads
- * an empty message: there, one ends the queue.
- */
-static int dump_queue(int fd, uint8_t type, const char *who, struct img *img,
-		      struct queue_size *size)
-{
-	struct peek p = {fd, type == SOCK_STREAM, 0, who, NULL, 32 * 1024, 0, size};
-	int old, ret = p.stream ? refuse_oob(fd, who) : 0;
-
-	if (ret)
-		return ret;
-	if (get_int(fd, SO_PEEK_OFF, &old))
-		return pr_perror("%s: cannot read SO_PEEK_OFF", who);
-	p.empty_ends = p.stream || (type == SOCK_SEQPACKET && receiving_shut(fd));
-	p.buf = malloc(p.cap);
-	if (!p.buf)
-		return -ENOMEM;
-	ret = set_peek_off(fd, 0, who);
-	while (!ret && (ret = peek_one(&p, img)) == 1)
-		ret = 0;
-	free(p.buf);
-	return set_peek_off(fd, old, who) ?: ret;
-}
-
 /* The unix_sk record, its address as the tail. */
 static int write_unix_sk(struct img *img, const struct rec_unix_sk *rec,
 			 const struct unix_diag_sk *sk)
@@ -552,7 +385,7 @@ static int write_unix_sk(struct img *img, const struct rec_unix_sk *rec,
  * peer could send), could not be sent again.
  */
 static int check_external_queue(const struct dump_fd *d, const struct unix_diag_sk *sk,
-				const struct rec_unix_sk *rec, const struct queue_size *q)
+				const struct rec_unix_sk *rec, const struct unix_queue_size *q)
 {
 	if (rec->peer != UNIX_PEER_EXTERNAL || !q->msgs || (sk->type == SOCK_DGRAM && sk->name_len))
 		return 0;
@@ -565,7 +398,7 @@ static int check_external_queue(const struct dump_fd *d, const struct unix_diag_
 
 /* Stream and seqpacket: the kernel counts the bytes waiting; a peek that missed some fails. */
 static int check_all_read(const struct dump_fd *d, const struct unix_diag_sk *sk,
-			  const struct queue_size *q)
+			  const struct unix_queue_size *q)
 {
 	if (sk->type == SOCK_DGRAM || q->bytes == sk->rqlen)
 		return 0;
@@ -579,7 +412,7 @@ static int write_socket(const struct dump_fd *d, const struct unix_diag_sk *sk, 
 {
 	struct rec_unix_sk rec = {.ino = sk->ino, .type = sk->type, .shutdown = sk->shutdown};
 	const struct unix_diag_sk *named;
-	struct queue_size q = {0, 0};
+	struct unix_queue_size q = {0, 0};
 	char who[64];
 	int ret;
 
@@ -595,7 +428,7 @@ static int write_socket(const struct dump_fd *d, const struct unix_diag_sk *sk, 
 		ret = img_write(img, REC_UNIX_PEER_NAME, named->name, named->name_len);
 	if (ret || (rec.flags & UNIX_SK_LISTENING))
 		return ret;
-	ret = dump_queue(fd, sk->type, who, img, &q);
+	ret = dump_unix_queue(fd, sk->type, who, img, &q);
 	if (!ret)
 		ret = check_all_read(d, sk, &q);
 	return ret ? ret : check_external_queue(d, sk, &rec, &q);
@@ -643,7 +476,7 @@ static int write_waiting(struct img *img, const struct waiting_listener *w, int 
 
 	for (i = 0; i < w->nr && !ret; i++) {
 		struct rec_unix_pending rec = {.client_ino = w->clients[i]};
-		struct queue_size q = {0, 0};
+		struct unix_queue_size q = {0, 0};
 		int s = fd < 0 ? -1 : accept_next(fd, w);
 
 		if (fd >= 0 && s < 0)
@@ -652,7 +485,7 @@ static int write_waiting(struct img *img, const struct waiting_listener *w, int 
 		snprintf(who, sizeof(who), "connection %u waiting on fd %d of %d", i + 1, w->fd,
 			 w->pid);
 		if (!ret && s >= 0)
-			ret = dump_queue(s, w->type, who, img, &q);
+			ret = dump_unix_queue(s, w->type, who, img, &q);
 		if (s >= 0)
 			close(s);
 	}
