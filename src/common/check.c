@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -98,6 +102,43 @@ static int has_userfaultfd(void)
 	return 1;
 }
 
+/* cryo's own copy of a descriptor of a process (here, of itself). */
+static int has_pidfd_getfd(void)
+{
+	int pidfd = syscall(SYS_pidfd_open, getpid(), 0), fd;
+
+	if (pidfd < 0)
+		return 0;
+	fd = syscall(SYS_pidfd_getfd, pidfd, pidfd, 0);
+	close(pidfd);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* unix_diag answers a dump request (its first message is a socket, or the end of none). */
+static int has_unix_diag(void)
+{
+	struct {
+		struct nlmsghdr hdr;
+		struct unix_diag_req req;
+	} msg = {
+	    .hdr = {.nlmsg_len = sizeof(msg),
+		    .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		    .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	    .req = {.sdiag_family = AF_UNIX, .udiag_states = ~0u},
+	};
+	struct nlmsghdr answer[64];
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), ok;
+
+	if (nl < 0)
+		return 0;
+	ok = send(nl, &msg, sizeof(msg), 0) == sizeof(msg) &&
+	     recv(nl, answer, sizeof(answer), 0) > 0 && answer[0].nlmsg_type != NLMSG_ERROR;
+	close(nl);
+	return ok;
+}
+
 static int has_vdso(void)
 {
 	return getauxval(AT_SYSINFO_EHDR) != 0;
@@ -140,6 +181,8 @@ static const struct {
 	{"/proc/PID/map_files", has_map_files},
 	{"userfaultfd", has_userfaultfd},
 	{"vDSO", has_vdso},
+	{"pidfd_getfd", has_pidfd_getfd},
+	{"sock_diag for unix sockets", has_unix_diag},
 };
 
 int cryo_check(void)
