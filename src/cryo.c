@@ -21,6 +21,8 @@ enum long_only_opts {
 	OPT_SHELL_JOB,
 	OPT_DISPLAY_STATS,
 	OPT_TCP_ESTABLISHED,
+	OPT_EXT_UNIX_SK,
+	OPT_SKIP_IN_FLIGHT,
 };
 
 struct cli {
@@ -31,12 +33,14 @@ struct cli {
 	const char *pidfile;
 	pid_t pid;
 	int leave_running, leave_stopped, detach, shell_job, display_stats, tcp_established;
+	int ext_unix_sk, skip_in_flight;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--tcp-established] [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--ext-unix-sk] [--skip-in-flight] [--display-stats]\n"
+	"            [-W DIR] [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
 	"            [--tcp-established] [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
@@ -57,6 +61,10 @@ static const char usage_text[] =
 	"                             their packets are dropped from the dump to the end of\n"
 	"                             the restore (nftables table inet cryo_lock); without it,\n"
 	"                             a dump meeting one fails (at restore: accepted, not needed)\n"
+	"      --ext-unix-sk          dump unix sockets connected to a process outside the tree:\n"
+	"                             restore connects them again to the peer's address\n"
+	"      --skip-in-flight       leave out the connections waiting to be accepted by a\n"
+	"                             listening unix socket (their clients find them closed)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -W, --work-dir DIR         where relative -o and --pidfile paths go (default: the\n"
@@ -78,6 +86,8 @@ static const struct option long_opts[] = {
 	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
 	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
 	{"tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED},
+	{"ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK},
+	{"skip-in-flight", no_argument, NULL, OPT_SKIP_IN_FLIGHT},
 	{"log-file", required_argument, NULL, 'o'},
 	{"work-dir", required_argument, NULL, 'W'},
 	{"verbosity", optional_argument, NULL, 'v'},
@@ -148,6 +158,12 @@ static int parse_option(struct cli *cli, int opt)
 		return 0;
 	case OPT_TCP_ESTABLISHED:
 		cli->tcp_established = 1;
+		return 0;
+	case OPT_EXT_UNIX_SK:
+		cli->ext_unix_sk = 1;
+		return 0;
+	case OPT_SKIP_IN_FLIGHT:
+		cli->skip_in_flight = 1;
 		return 0;
 	case 'o':
 		cli->log_file = optarg;
@@ -241,6 +257,8 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.leave_stopped = cli->leave_stopped,
 		.display_stats = cli->display_stats,
 		.tcp_established = cli->tcp_established,
+		.ext_unix_sk = cli->ext_unix_sk,
+		.skip_in_flight = cli->skip_in_flight,
 	};
 
 	if (!cli->pid)

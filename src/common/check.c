@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/kcmp.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -164,6 +168,29 @@ static int has_tcp_repair(void)
 	return ok;
 }
 
+/* unix_diag answers a dump request (its first message is a socket, or the end of none). */
+static int has_unix_diag(void)
+{
+	struct {
+		struct nlmsghdr hdr;
+		struct unix_diag_req req;
+	} msg = {
+	    .hdr = {.nlmsg_len = sizeof(msg),
+		    .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		    .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	    .req = {.sdiag_family = AF_UNIX, .udiag_states = ~0u},
+	};
+	struct nlmsghdr answer[64];
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), ok;
+
+	if (nl < 0)
+		return 0;
+	ok = send(nl, &msg, sizeof(msg), 0) == sizeof(msg) &&
+	     recv(nl, answer, sizeof(answer), 0) > 0 && answer[0].nlmsg_type != NLMSG_ERROR;
+	close(nl);
+	return ok;
+}
+
 static int has_vdso(void)
 {
 	return getauxval(AT_SYSINFO_EHDR) != 0;
@@ -248,6 +275,7 @@ static const struct {
 	{"vDSO", has_vdso},
 	{"prctl PR_TIMER_CREATE_RESTORE_IDS", has_timer_restore_ids},
 	{"TCP repair mode", has_tcp_repair},
+	{"sock_diag for unix sockets", has_unix_diag},
 };
 
 int cryo_check(void)

@@ -58,4 +58,11 @@ struct pm_scan_arg {
 #define TFD_IOC_SET_TICKS _IOW('T', 0, __u64)
 #endif
 
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
 #endif

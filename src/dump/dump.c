@@ -169,7 +169,7 @@ static void link_parents(struct dump_tree *tree)
 				tree->procs[i].parent_task = &tree->procs[j];
 }
 
-static int dump_tree(int dirfd, struct dump_tree *tree)
+static int dump_tree(const struct dump_opts *opts, struct dump_tree *tree)
 {
 	struct file_table files = {0};
 	size_t i;
@@ -180,21 +180,22 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 		ret = collect_proc(&tree->procs[i]);
 	/* Objects shared between processes: once for the whole tree. */
 	if (!ret)
-		ret = dump_shmem(dirfd, tree);
+		ret = dump_shmem(opts->dirfd, tree);
 	if (!ret)
 		ret = begin_progress(tree);
 	if (!ret)
-		ret = files_begin(&files, dirfd, tree);
+		ret = files_begin(&files, opts, tree);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = dump_process(&tree->procs[i], &files);
-	ret = files_end(&files, ret);
 	if (!ret)
 		ret = check_tree_ids(tree);
 	if (!ret)
-		ret = write_pstree(dirfd, tree);
+		ret = write_pstree(opts->dirfd, tree);
+	/* After every refusal: the end of files.img may read what changes the tree. */
+	ret = files_end(&files, ret);
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)
-		ret = write_inventory(dirfd, tree);
+		ret = write_inventory(opts->dirfd, tree);
 	return ret;
 }
 
@@ -216,7 +217,7 @@ int cryo_dump(const struct dump_opts *opts)
 	if (ret)
 		return ret;
 	tcp_conns_begin(opts->tcp_established);
-	ret = dump_tree(opts->dirfd, &tree);
+	ret = dump_tree(opts, &tree);
 	progress_end();
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED

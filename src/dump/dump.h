@@ -21,6 +21,8 @@ struct dump_opts {
 	int leave_stopped;
 	int display_stats; /* times and page counts on stdout at the end */
 	int tcp_established; /* established TCP connections are dumped (repair mode, locked) */
+	int ext_unix_sk; /* unix sockets connected outside the tree are connected again */
+	int skip_in_flight; /* connections waiting to be accepted by a listener are left out */
 };
 
 /* A seccomp filter: its classic BPF program and its flags. */

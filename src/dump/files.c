@@ -36,6 +36,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     /* Its object and content are in shmem.img: the file names it by dev and ino. */
     [FILE_MEMFD] = {"memfd", NULL, dump_path_file},
     [FILE_INET] = {"inet socket", NULL, dump_inet},
+    [FILE_UNIX_SK] = {"unix socket", NULL, dump_unix_sk, unix_sk_begin, unix_sk_end},
 };
 
 /* Files with no inode of their own: /proc/PID/fd/N says "anon_inode:NAME". */
@@ -128,6 +129,10 @@ static int socket_kind(const struct dump_fd *d, uint32_t *kind)
 		*kind = FILE_INET;
 		return 0;
 	}
+	if (domain == AF_UNIX) {
+		*kind = FILE_UNIX_SK;
+		return unix_sk_known(d);
+	}
 	if (domain < 0)
 		return domain;
 	pr_err("fd %d of %d is a socket of family %d (%s): not supported yet", d->fd, d->pid,
@@ -203,7 +208,7 @@ static uint32_t find_known(const struct file_table *files, struct dump_fd *d)
 }
 
 /* A new open file description: its `file` record, its family's, and it is known from now on. */
-static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t *id)
+static int add_file(struct file_table *files, struct dump_fd *d, uint32_t *id)
 {
 	struct known_file *grown;
 	struct rec_file rec = {
@@ -219,6 +224,7 @@ static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t 
 		return ret;
 	/* From here on no other file may be added before this one is known. */
 	rec.id = files->nr + 1;
+	d->file_id = rec.id;
 	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
 	if (!ret)
 		ret = dumpers[rec.kind].dump(d, files);
@@ -268,19 +274,6 @@ int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, 
 	return found ? 0 : -ENOENT;
 }
 
-int grab_file(const struct dump_fd *d)
-{
-	int pidfd = syscall(SYS_pidfd_open, d->pid, 0), fd;
-
-	if (pidfd < 0)
-		return pr_perror("cannot open a pidfd of %d", d->pid);
-	fd = syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
-	if (fd < 0)
-		fd = pr_perror("cannot take a copy of fd %d of %d", d->fd, d->pid);
-	close(pidfd);
-	return fd;
-}
-
 static int write_fds(struct img *img, struct file_table *files, pid_t pid, const int *fds,
 		     size_t nr)
 {
@@ -319,19 +312,50 @@ int dump_files(struct dump_task *t, struct file_table *files)
 	return ret;
 }
 
-int files_begin(struct file_table *files, int dirfd, const struct dump_tree *tree)
+int dump_fd_grab(pid_t pid, int fd)
 {
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), copy;
+
+	if (pidfd < 0)
+		return pr_perror("cannot open a pidfd of %d", pid);
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (copy < 0)
+		copy = pr_perror("cannot get a copy of fd %d of %d", fd, pid);
+	close(pidfd);
+	return copy;
+}
+
+int files_write_more(struct img *img, uint32_t id)
+{
+	struct rec_file_more rec = {.id = id};
+
+	return img_write(img, REC_FILE_MORE, &rec, sizeof(rec));
+}
+
+int files_begin(struct file_table *files, const struct dump_opts *opts,
+		const struct dump_tree *tree)
+{
+	uint32_t kind;
 	int ret;
 
 	memset(files, 0, sizeof(*files));
 	files->tree = tree;
-	ret = img_create(dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
+	ret = img_create(opts->dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
 	files->img_open = !ret;
+	/* files_end() ends every family, begun or not. */
+	for (kind = 0; kind < FILE_KIND_MAX && !ret; kind++)
+		if (dumpers[kind].begin)
+			ret = dumpers[kind].begin(opts, tree);
 	return ret;
 }
 
 int files_end(struct file_table *files, int ret)
 {
+	uint32_t kind;
+
+	for (kind = 0; kind < FILE_KIND_MAX; kind++)
+		if (dumpers[kind].end)
+			ret = dumpers[kind].end(&files->img, ret);
 	if (files->img_open)
 		ret = img_finish(&files->img, ret);
 	free(files->known);

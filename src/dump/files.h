@@ -23,9 +23,12 @@ struct dump_fd {
 	struct stat st;	     /* of the file it is open on */
 	struct proc_fdinfo fi;
 	int inode_seen; /* an open file description of the same inode was dumped before */
+	uint32_t file_id; /* of its open file description in files.img, once known */
 };
 
 struct file_table;
+struct dump_opts;
+struct dump_tree;
 
 /* The dump half of a family: the records that follow its `file` record. */
 struct file_dumper {
@@ -37,7 +40,20 @@ struct file_dumper {
 	int (*add_refs)(const struct dump_fd *d, struct file_table *files);
 	/* Its records, into files->img. */
 	int (*dump)(const struct dump_fd *d, struct file_table *files);
+	/* Optional: once, before the first descriptor of the tree. */
+	int (*begin)(const struct dump_opts *opts, const struct dump_tree *tree);
+	/*
+	 * Optional: once, after the last descriptor, before files.img is closed: what the family
+	 * could only read last, written after a file_more (when ret, the dump so far, is 0); then
+	 * drop what it kept.
+	 */
+	int (*end)(struct img *img, int ret);
 };
+
+/* cryo's own descriptor on the open file description of fd of pid (pidfd_getfd), or -errno. */
+int dump_fd_grab(pid_t pid, int fd);
+/* A file_more record: what follows adds to file id. */
+int files_write_more(struct img *img, uint32_t id);
 
 /* file-path.c: a regular file, a directory, a character device, reopened by path. */
 int dump_path_file(const struct dump_fd *d, struct file_table *files);
@@ -65,6 +81,12 @@ int dump_inet(const struct dump_fd *d, struct file_table *files);
  */
 void tcp_conns_begin(int allowed);
 void tcp_conns_end(int resume);
+/* unix-sk.c: a unix socket (only unix and inet sockets are dumped). */
+int dump_unix_sk(const struct dump_fd *d, struct file_table *files);
+int unix_sk_begin(const struct dump_opts *opts, const struct dump_tree *tree);
+int unix_sk_end(struct img *img, int ret);
+/* 0 if sock_diag lists the unix socket of d (what the unix family dumps from), else an error. */
+int unix_sk_known(const struct dump_fd *d);
 
 /* Every open file description of the tree seen so far, and files.img. */
 struct dump_tree;
@@ -77,7 +99,8 @@ struct file_table {
 	const struct dump_tree *tree; /* whose descriptors find_fd() looks through */
 };
 
-int files_begin(struct file_table *files, int dirfd, const struct dump_tree *tree);
+int files_begin(struct file_table *files, const struct dump_opts *opts,
+		const struct dump_tree *tree);
 int files_end(struct file_table *files, int ret);
 
 /* The id of the open file description at fd of pid: its records are written first if new. */
@@ -90,6 +113,9 @@ int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, 
  * cryo's own descriptor on the open file description of d (pidfd_getfd): what the target sees
  * through it, cryo sees. Close it when done.
  */
-int grab_file(const struct dump_fd *d);
+static inline int grab_file(const struct dump_fd *d)
+{
+	return dump_fd_grab(d->pid, d->fd);
+}
 
 #endif

@@ -810,6 +810,7 @@ static const struct kv_key fdinfo_keys[] = {
     KV_NUM(struct proc_fdinfo, "flags", flags, 8, UINT32_MAX, true),
     KV_NUM(struct proc_fdinfo, "mnt_id", mnt_id, 10, UINT32_MAX, false),
     KV_NUM(struct proc_fdinfo, "ino", ino, 10, UINT64_MAX, false),
+    KV_NUM(struct proc_fdinfo, "scm_fds", scm_fds, 10, UINT32_MAX, false),
 };
 
 static int fdinfo_text(struct parse_ctx *c, char *text, void *out)

@@ -86,6 +86,7 @@ struct proc_fdinfo {
 	uint32_t flags; /* octal in the file: O_* | O_CLOEXEC for close-on-exec */
 	uint32_t mnt_id;
 	uint64_t ino;
+	uint32_t scm_fds; /* a unix socket: descriptors in flight in its receive queue */
 };
 int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
 int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi);

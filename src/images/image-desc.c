@@ -322,6 +322,43 @@ static const struct rec_field inet_dgram_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field file_more_fields[] = {
+    FIELD(rec_file_more, id, U32),
+    FIELD(rec_file_more, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field unix_sk_fields[] = {
+    FIELD(rec_unix_sk, ino, U64),
+    FIELD(rec_unix_sk, peer_ino, U64),
+    FIELD(rec_unix_sk, rcvtimeo_us, U64),
+    FIELD(rec_unix_sk, sndtimeo_us, U64),
+    FIELD(rec_unix_sk, type, U32),
+    FIELD(rec_unix_sk, peer, U32),
+    FIELD(rec_unix_sk, shutdown, U32),
+    FIELD(rec_unix_sk, flags, U32),
+    FIELD(rec_unix_sk, backlog, U32),
+    FIELD(rec_unix_sk, sndbuf, U32),
+    FIELD(rec_unix_sk, rcvbuf, U32),
+    FIELD(rec_unix_sk, peek_off, I32),
+    FIELD(rec_unix_sk, file_mode, U32),
+    FIELD(rec_unix_sk, file_uid, U32),
+    FIELD(rec_unix_sk, file_gid, U32),
+    FIELD(rec_unix_sk, pad, PAD),
+    END_FIELDS,
+};
+
+static const struct rec_field unix_msg_fields[] = {
+    FIELD(rec_unix_msg, flags, U32),
+    FIELD(rec_unix_msg, addr_len, U32),
+    END_FIELDS,
+};
+
+static const struct rec_field unix_pending_fields[] = {
+    FIELD(rec_unix_pending, client_ino, U64),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -394,6 +431,14 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_INET_DGRAM] = {"inet_dgram", sizeof(struct rec_inet_dgram), sizeof(struct rec_inet_dgram),
 			sizeof(struct rec_inet_dgram) + REC_INET_DGRAM_MAX, TAIL_BYTES, "data",
 			inet_dgram_fields},
+    [REC_FILE_MORE] = FIXED("file_more", rec_file_more, file_more_fields),
+    [REC_UNIX_SK] = {"unix_sk", sizeof(struct rec_unix_sk), sizeof(struct rec_unix_sk),
+		     sizeof(struct rec_unix_sk) + REC_UNIX_NAME_MAX, TAIL_CHARS, "name",
+		     unix_sk_fields},
+    [REC_UNIX_PEER_NAME] = {"unix_peer_name", 0, 1, REC_UNIX_NAME_MAX, TAIL_CHARS, "name", NULL},
+    [REC_UNIX_MSG] = {"unix_msg", sizeof(struct rec_unix_msg), sizeof(struct rec_unix_msg),
+		      REC_MAX_PAYLOAD, TAIL_BYTES, "data", unix_msg_fields},
+    [REC_UNIX_PENDING] = FIXED("unix_pending", rec_unix_pending, unix_pending_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -19,6 +19,7 @@ enum rec_tail {
 	TAIL_U64_PAIRS, /* (type, value) pairs of u64, the last one of type 0 */
 	TAIL_U32S,	/* an array of u32 (ids) */
 	TAIL_BPF,	/* classic BPF instructions: u16 code, u8 jt, u8 jf, u32 k */
+	TAIL_CHARS,	/* bytes that are mostly text, NULs included (unix socket addresses) */
 };
 
 /* How `cryo show` prints a field of the fixed part. */

@@ -76,6 +76,11 @@ enum rec_type {
 	REC_TCP_SEND_DATA = 42,
 	REC_TCP_RECV_DATA = 43,
 	REC_INET_DGRAM = 44,
+	REC_FILE_MORE = 45,
+	REC_UNIX_SK = 46,
+	REC_UNIX_PEER_NAME = 47,
+	REC_UNIX_MSG = 48,
+	REC_UNIX_PENDING = 49,
 	REC_TYPE_MAX
 };
 
@@ -362,6 +367,7 @@ enum rec_file_kind {
 	FILE_EPOLL = 9,
 	FILE_INOTIFY = 10,
 	FILE_INET = 11, /* a TCP or UDP socket, IPv4 or IPv6 */
+	FILE_UNIX_SK = 12,
 	FILE_KIND_MAX
 };
 
@@ -574,6 +580,91 @@ struct rec_inet_dgram {
 	uint32_t pad;
 };
 #define REC_INET_DGRAM_MAX (64u * 1024u - sizeof(struct rec_inet_dgram))
+
+/*
+ * files.img: the records that follow add to file `id`, met before. What a family can read only at
+ * the end of the dump (it changes the tree) comes last this way.
+ */
+struct rec_file_more {
+	uint32_t id;
+	uint32_t pad;
+};
+
+/*
+ * How a unix socket is connected, and so how restore connects it again: not at all (listeners
+ * included); to peer_ino, a socket of the tree; to a socket since closed; to a socket outside the
+ * tree (a unix_peer_name follows if it had an address); waiting in the queue of peer_ino, a
+ * listener of the tree, to be accepted.
+ */
+enum rec_unix_peer {
+	UNIX_PEER_NONE = 0,
+	UNIX_PEER_TREE = 1,
+	UNIX_PEER_CLOSED = 2,
+	UNIX_PEER_EXTERNAL = 3,
+	UNIX_PEER_PENDING = 4,
+};
+
+enum rec_unix_flag {
+	UNIX_SK_LISTENING = 1u << 0,
+	UNIX_SK_PASSCRED = 1u << 1,  /* SO_PASSCRED */
+	UNIX_SK_PASSSEC = 1u << 2,   /* SO_PASSSEC */
+	UNIX_SK_PASSPIDFD = 1u << 3, /* SO_PASSPIDFD */
+	UNIX_SK_PATH_GONE = 1u << 4, /* bound to a path whose socket file was removed since */
+};
+
+/* The longest address of a unix socket: the size of sun_path. */
+#define REC_UNIX_NAME_MAX 108u
+
+/*
+ * After a unix socket: what it is, how it is connected, its options. The tail is its address, the
+ * bytes of sun_path the kernel keeps (a path with its NUL, or an abstract name: a NUL then bytes);
+ * empty when it has none.
+ */
+struct rec_unix_sk {
+	uint64_t ino;	      /* its inode, by which the records of other sockets name it */
+	uint64_t peer_ino;    /* peer TREE: the peer; PENDING: the listener; else 0 */
+	uint64_t rcvtimeo_us; /* SO_RCVTIMEO, 0: none */
+	uint64_t sndtimeo_us; /* SO_SNDTIMEO */
+	uint32_t type;	      /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint32_t peer;	      /* enum rec_unix_peer */
+	uint32_t shutdown;    /* 1: receiving shut down, 2: sending, as the kernel keeps it */
+	uint32_t flags;	      /* enum rec_unix_flag */
+	uint32_t backlog;     /* of a listener */
+	uint32_t sndbuf;      /* SO_SNDBUF, as getsockopt gives it */
+	uint32_t rcvbuf;      /* SO_RCVBUF */
+	int32_t peek_off;     /* SO_PEEK_OFF, -1: off */
+	uint32_t file_mode;   /* of its socket file, when bound to a path still there */
+	uint32_t file_uid;
+	uint32_t file_gid;
+	uint32_t pad;
+};
+
+/*
+ * REC_UNIX_PEER_NAME: after a unix_sk of peer EXTERNAL: the address of that peer, the whole
+ * payload, as in unix_sk's tail.
+ */
+
+enum rec_unix_msg_flag {
+	UNIX_MSG_MORE = 1u << 0, /* a datagram too long for one record: it goes on in the next */
+};
+
+/*
+ * A message waiting to be received, in queue order: after a unix_sk, in its receive queue (bytes of
+ * a stream, or a datagram); after a unix_pending, sent by the client into that connection. The tail
+ * is the sender's address (addr_len bytes, datagrams only), then the bytes.
+ */
+struct rec_unix_msg {
+	uint32_t flags;	   /* enum rec_unix_msg_flag */
+	uint32_t addr_len; /* at most REC_UNIX_NAME_MAX */
+};
+
+/*
+ * After a listening unix socket (in a file_more: they are read last), one per connection waiting
+ * to be accepted, in queue order; the unix_msg records after it are what it holds.
+ */
+struct rec_unix_pending {
+	uint64_t client_ino; /* its client, a socket of the tree; 0: the client is closed */
+};
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

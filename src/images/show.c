@@ -193,6 +193,8 @@ static void show_record(FILE *out, const struct img_rec *rec)
 		fprintf(out, ", \"%s\": ", d->tail_name);
 	if (d->tail == TAIL_STR)
 		show_str(out, tail, tail_len - 1);
+	else if (d->tail == TAIL_CHARS)
+		show_str(out, tail, tail_len);
 	else if (d->tail == TAIL_BYTES)
 		show_hex(out, tail, tail_len);
 	else if (d->tail == TAIL_U64_PAIRS)

@@ -23,6 +23,7 @@ static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
     [FILE_EPOLL] = &epoll_restorer,
     [FILE_INOTIFY] = &inotify_restorer,
     [FILE_INET] = &inet_restorer,
+    [FILE_UNIX_SK] = &unix_sk_restorer,
 };
 /* clang-format on */
 
@@ -52,19 +53,39 @@ static int add_file(struct file_pool *pool, const struct img *img, const struct 
 	return 0;
 }
 
-static int take_record(struct file_pool *pool, const struct img *img, const struct img_rec *rec)
+/* A file_more: the records that follow go to a file met before. */
+static int more_of(struct file_pool *pool, const struct img *img, const struct img_rec *rec,
+		   struct image_file **cur)
 {
-	struct image_file *f = pool->nr ? &pool->files[pool->nr - 1] : NULL;
+	const struct rec_file_more *r = rec->data;
 
-	if (rec->type == REC_FILE)
-		return add_file(pool, img, rec);
-	if (!f)
+	if (!r->id || r->id > pool->nr)
+		return bad(img, "more records for a file not met yet");
+	*cur = &pool->files[r->id - 1];
+	return 0;
+}
+
+/* *cur: the file the records go to, the last one met or the one a file_more names. */
+static int take_record(struct file_pool *pool, const struct img *img, const struct img_rec *rec,
+		       struct image_file **cur)
+{
+	int ret;
+
+	if (rec->type == REC_FILE) {
+		ret = add_file(pool, img, rec);
+		*cur = ret ? NULL : &pool->files[pool->nr - 1];
+		return ret;
+	}
+	if (rec->type == REC_FILE_MORE)
+		return more_of(pool, img, rec, cur);
+	if (!*cur)
 		return bad(img, "a record before the first file");
-	return restorers[f->rec.kind]->load(f, img, rec);
+	return restorers[(*cur)->rec.kind]->load(*cur, img, rec);
 }
 
 int load_files(int dirfd, struct file_pool *pool)
 {
+	struct image_file *cur = NULL;
 	struct img_rec rec;
 	struct img img;
 	size_t i;
@@ -76,7 +97,7 @@ int load_files(int dirfd, struct file_pool *pool)
 	if (ret)
 		return ret;
 	while ((ret = img_next(&img, &rec)) == 1) {
-		ret = take_record(pool, &img, &rec);
+		ret = take_record(pool, &img, &rec, &cur);
 		if (ret)
 			break;
 	}
@@ -165,10 +186,14 @@ static int file_rank(const struct image_file *f)
 
 int open_file_pool(struct file_pool *pool, int base)
 {
+	uint32_t kind;
 	int rank, ret = 0;
 	size_t i;
 
 	pool->base = base;
+	for (kind = 0; kind < FILE_KIND_MAX && !ret; kind++)
+		if (restorers[kind] && restorers[kind]->prepare)
+			ret = restorers[kind]->prepare(pool);
 	for (rank = 0; rank < FILE_RANKS; rank++)
 		for (i = 0; i < pool->nr && !ret; i++)
 			if (file_rank(&pool->files[i]) == rank)

@@ -45,6 +45,11 @@ struct file_restorer {
 	 * object that needs another to exist first. Below FILE_RANKS.
 	 */
 	int (*rank)(const struct image_file *f);
+	/*
+	 * Optional: once per kind, before any file is opened, for what the files of the family
+	 * make together (sockets connected to each other).
+	 */
+	int (*prepare)(struct file_pool *pool);
 	/* Create the open file description: its descriptor (any number), or -errno. */
 	int (*open)(struct file_pool *pool, struct image_file *f);
 	/* Once every file is open: drop what open kept aside (NULL: nothing). */
@@ -93,6 +98,8 @@ int unexpected_record(const struct image_file *f, const struct img *img, const s
 void release_priv(struct image_file *f);
 /* inet.c: TCP and UDP sockets (tcp-conn.c: established connections). */
 extern const struct file_restorer inet_restorer;
+/* unix-sk.c */
+extern const struct file_restorer unix_sk_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
 /* The files of the process's descriptors exist; it owns those no process before it had. */

@@ -43,9 +43,9 @@ expect_error "show of a missing directory" "$CRYO" show "$tmp/missing"
 
 # A descriptor of a kind cryo does not restore yet: the dump names it and leaves the process be.
 start "$tmp/socket.out" /usr/bin/python3 -c \
-	'import socket, sys, time; a, b = socket.socketpair(); print("READY", flush=True); time.sleep(1000)'
+	'import socket, time; s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); print("READY", flush=True); time.sleep(1000)'
 wait_ready "$pid" "$tmp/socket.out"
-expect_error "dump of a process holding a socket" "$CRYO" dump -t "$pid" -D "$img"
+expect_error "dump of a process holding a netlink socket" "$CRYO" dump -t "$pid" -D "$img"
 grep -q "socket" "$tmp/expect_error.err" || fail "the error does not name the socket"
 untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
 

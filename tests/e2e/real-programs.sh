@@ -1,6 +1,6 @@
 #!/bin/bash
-# real-programs.sh sleep|python|python-threads|bash|java|java-leave-running|tail: checkpoint and
-# restore unmodified Debian programs.
+# real-programs.sh sleep|python|python-threads|bash|java|java-leave-running|java-nio|tail:
+# checkpoint and restore unmodified Debian programs.
 #
 #   sleep   a `sleep 1000` lives on after restore, same pid and command line, and dies of
 #           SIGTERM; a `sleep 3` dumped after 1 s ends by itself after restore, status 0
@@ -22,11 +22,19 @@
 #           the same JVM dumped with -R runs on untouched, counting, and passes at go
 #   tail    `tail -f` on a file, which it follows through an inotify watch: a random line
 #           appended after restore shows in its output
+#   java-nio
+#           the same program reading and writing its files with java.nio (Files.readString,
+#           Files.writeString), which makes the JVM keep a unix socket, one end of a socketpair
+#           whose other end it closed (sun.nio.ch's pre-close descriptor): after restore it still
+#           counts and writes its files through java.nio, and closing a java.nio pipe that a
+#           thread is blocked reading (the JVM then dup2()s that socket over the pipe's
+#           descriptor) ends the read at once, with AsynchronousCloseException
 #
 # With CRYO_SKIP=1 there is no dump nor restore.
 source "$(dirname "$0")/lib.sh"
 
-(($# == 1)) || fail "usage: $0 sleep|python|python-threads|bash|java|java-leave-running|tail"
+(($# == 1)) ||
+	fail "usage: $0 sleep|python|python-threads|bash|java|java-leave-running|java-nio|tail"
 go=$tmp/go
 out=$tmp/program.out
 
@@ -202,22 +210,29 @@ EOF
 	log "counted from $at_dump at the dump to $final"
 }
 
-# Compile and start the Java counting program: 8 workers, then READY and its total in
-# $tmp/counter every 50 ms until go; then the checks, its total ("count N") and PASS.
+# start_java_counters io|nio: compile and start the Java counting program: 8 workers, then
+# READY and its total in $tmp/counter every 50 ms until go; then the checks, its total ("count
+# N") and PASS. Its files go through java.io, or java.nio.
 start_java_counters() {
 	cat >"$tmp/Counters.java" <<'EOF'
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Pipe;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /*
- * Files through java.io only: java.nio's file channels (Files.readString, Files.writeString...)
- * make the JVM keep a unix socket (sun.nio.ch's pre-close descriptor), which cryo cannot dump yet.
+ * Files through java.io, or with "nio" through java.nio's Files.readString and Files.writeString,
+ * whose file channels make the JVM keep a unix socket (sun.nio.ch's pre-close descriptor).
  */
 public class Counters {
     static final int WORKERS = 8;
@@ -227,6 +242,7 @@ public class Counters {
     static long lockedTotal;                     // under lock
     static final long[] kept = new long[WORKERS];
     static volatile boolean stop;
+    static boolean nio;
 
     static void work(int n) {
         long mine = 0; // in a register or on this thread's stack until the end
@@ -254,30 +270,73 @@ public class Counters {
         return s;
     }
 
+    static String read(File f) throws Exception {
+        if (nio)
+            return Files.readString(f.toPath());
+        try (var in = new FileInputStream(f)) {
+            return new String(in.readAllBytes());
+        }
+    }
+
+    static void write(File f, String text) throws Exception {
+        if (nio) {
+            Files.writeString(f.toPath(), text);
+            return;
+        }
+        try (var w = new FileWriter(f)) {
+            w.write(text);
+        }
+    }
+
     /* Each worker's native thread id, by its name as /proc shows it. */
     static Map<String, String> workerTids() throws Exception {
         Map<String, String> tids = new TreeMap<>();
         for (String tid : new File("/proc/self/task").list()) {
-            try (var comm = new FileInputStream("/proc/self/task/" + tid + "/comm")) {
-                String name = new String(comm.readAllBytes()).trim();
-                if (name.startsWith("worker-"))
-                    tids.put(name, tid);
-            }
+            String name = read(new File("/proc/self/task/" + tid + "/comm")).trim();
+            if (name.startsWith("worker-"))
+                tids.put(name, tid);
         }
         return tids;
     }
 
     /* The total for the driver, whole or not at all. */
     static void writeCounter(File counter, File next) throws Exception {
-        try (var w = new FileWriter(next)) {
-            w.write(total.get() + "\n");
-        }
-        if (!next.renameTo(counter))
+        write(next, total.get() + "\n");
+        if (nio)
+            Files.move(next.toPath(), counter.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        else if (!next.renameTo(counter))
             throw new Exception("cannot rename " + next + " to " + counter);
+    }
+
+    /*
+     * A thread blocked reading a java.nio pipe whose source is then closed: the JVM dup2()s its
+     * pre-close socket over the pipe's descriptor and signals the thread, whose read must end.
+     */
+    static String closeBlockedPipe() throws Exception {
+        Pipe pipe = Pipe.open();
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                pipe.source().read(ByteBuffer.allocate(16));
+            } catch (Throwable t) {
+                ended.set(t);
+            }
+        }, "pipe-reader");
+        reader.start();
+        Thread.sleep(300);
+        pipe.source().close();
+        reader.join(10000);
+        if (reader.isAlive())
+            return "a read of a closed pipe did not end";
+        if (!(ended.get() instanceof AsynchronousCloseException))
+            return "a read of a closed pipe ended with " + ended.get();
+        pipe.sink().close();
+        return null;
     }
 
     public static void main(String[] args) throws Exception {
         File go = new File(args[0]), counter = new File(args[1]), next = new File(args[1] + ".new");
+        nio = args[2].equals("nio");
         List<Thread> workers = new ArrayList<>();
         for (int n = 0; n < WORKERS; n++) {
             final int k = n;
@@ -304,6 +363,11 @@ public class Counters {
         Map<String, String> tidsAfter = workerTids();
         if (!tidsAfter.equals(tidsBefore))
             failed.add("worker thread ids " + tidsAfter + ", before " + tidsBefore);
+        if (nio) {
+            String pipeFailure = closeBlockedPipe();
+            if (pipeFailure != null)
+                failed.add(pipeFailure);
+        }
         stop = true;
         for (Thread t : workers)
             t.join();
@@ -323,10 +387,19 @@ public class Counters {
 }
 EOF
 	javac -d "$tmp" "$tmp/Counters.java"
-	start "$out" /usr/bin/java -cp "$tmp" Counters "$go" "$tmp/counter"
+	start "$out" /usr/bin/java -cp "$tmp" Counters "$go" "$tmp/counter" "$1"
 	wait_ready "$pid" "$out"
 	wait_until 30 "the first count" test -s "$tmp/counter"
 	check_perf_data
+}
+
+# The JVM of $pid holds a unix socket (java.nio's pre-close descriptor).
+check_nio_socket() {
+	local fd
+	for fd in "/proc/$pid/fd/"*; do
+		[[ $(readlink "$fd") == socket:* ]] && return 0
+	done
+	fail "java $pid holds no socket: java.nio did not make its pre-close descriptor"
 }
 
 file_changed() {
@@ -349,14 +422,14 @@ counted_past() {
 
 test_java() {
 	local at_dump final
-	start_java_counters
+	start_java_counters io
 	dump_restore_counting check_perf_data
 	log "counted from $at_dump at the dump to $final"
 }
 
 test_java_leave_running() {
 	local at_dump
-	start_java_counters
+	start_java_counters io
 	cryo_dump "$pid" "$tmp/img" -R
 	untouched "$pid" || fail "java $pid is not running untouched after dump -R"
 	at_dump=$(cat "$tmp/counter")
@@ -389,6 +462,14 @@ test_tail() {
 	wait_until 10 "tail $pid to die of SIGTERM" dead "$pid"
 }
 
+test_java_nio() {
+	local at_dump final
+	start_java_counters nio
+	check_nio_socket
+	dump_restore_counting check_nio_socket
+	log "counted from $at_dump at the dump to $final, through java.nio"
+}
+
 case $1 in
 sleep) test_sleep ;;
 python) test_python ;;
@@ -397,5 +478,6 @@ bash) test_bash ;;
 java) test_java ;;
 java-leave-running) test_java_leave_running ;;
 tail) test_tail ;;
+java-nio) test_java_nio ;;
 *) fail "unknown program $1" ;;
 esac

@@ -232,6 +232,11 @@ static const struct sample samples[] = {
     {REC_TCP_SEND_DATA, 0, NULL, 100},
     {REC_TCP_RECV_DATA, 0, NULL, 1},
     {REC_INET_DGRAM, sizeof(struct rec_inet_dgram), NULL, 9},
+    {REC_FILE_MORE, sizeof(struct rec_file_more), NULL, 0},
+    {REC_UNIX_SK, sizeof(struct rec_unix_sk), NULL, 12},
+    {REC_UNIX_PEER_NAME, 0, NULL, 20},
+    {REC_UNIX_MSG, sizeof(struct rec_unix_msg), NULL, 300},
+    {REC_UNIX_PENDING, sizeof(struct rec_unix_pending), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1051,6 +1056,10 @@ static void write_show_dir(int dirfd)
 	struct rec_epoll_tfd tfd = {.tfd = 7, .target_id = 2, .events = 0x80000001, .data = 0xabc};
 	struct rec_file inotify_file = {.id = 4, .kind = FILE_INOTIFY};
 	struct rec_inotify_watch watch = {.wd = 3, .mask = 0x300};
+	struct {
+		struct rec_unix_sk sk;
+		char name[8];
+	} unix_sk = {{.ino = 77, .type = 5, .peek_off = -1}, "\0abc\n"};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	/* A seccomp filter: load the architecture, allow. */
 	struct {
@@ -1108,6 +1117,8 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(
 	    img_write_str(&img, REC_INOTIFY_WATCH, &watch, sizeof(watch), "/tmp/watched"), 0);
 	assert_int_equal(img_write(&img, REC_INET_SK, &inet, sizeof(inet)), 0);
+	/* An abstract name: a NUL, then bytes, none after. */
+	assert_int_equal(img_write(&img, REC_UNIX_SK, &unix_sk, sizeof(unix_sk.sk) + 5), 0);
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_SHMEM, 0, &img), 0);
 	assert_int_equal(img_write_str(&img, REC_SHMEM, &shmem, sizeof(shmem), "cryo: one"), 0);
@@ -1175,6 +1186,10 @@ static void test_show(void **state)
 	    "{\"type\": \"inet_sk\", \"family\": 2, \"sock_type\": 0, \"protocol\": 0, \"state\": 0, "
 	    "\"src_addr\": \"::ffff:127.0.0.1\", \"dst_addr\": \"fd00::2\", \"src_port\": 8080, "
 	    "\"dst_port\": 41000,",
+	    "{\"type\": \"unix_sk\", \"ino\": 77, \"peer_ino\": 0,",
+	    "\"type\": 5,",
+	    "\"peek_off\": -1,",
+	    "\"name\": \"\\u0000abc\\u000a\"}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",

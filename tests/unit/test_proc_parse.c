@@ -384,6 +384,12 @@ static const char status_sample[] =
 
 /* fdinfo of several kinds of files: the extra lines after ino must be skipped. */
 static const char *const fdinfo_samples[] = {
+	/* a unix socket with two descriptors in flight in its queue */
+	"pos:\t0\n"
+	"flags:\t02004002\n"
+	"mnt_id:\t9\n"
+	"ino:\t1130124\n"
+	"scm_fds: 2\n",
 	/* a regular file opened O_RDONLY | O_CLOEXEC, at offset 7 */
 	"pos:\t7\n"
 	"flags:\t02100000\n"
@@ -1515,8 +1521,9 @@ static void test_status_live(void **state)
 static void test_fdinfo_samples(void **state)
 {
 	static const struct proc_fdinfo want[] = {
-	    {7, 02100000, 26, 861}, {0, 0102002, 26, 10952942}, {0, 04002, 17, 1038},
-	    {0, 02, 17, 1038},	    {0, 00, 17, 1038},		{0, 02, 17, 1038},
+	    {0, 02004002, 9, 1130124, 2}, {7, 02100000, 26, 861, 0}, {0, 0102002, 26, 10952942, 0},
+	    {0, 04002, 17, 1038, 0},	  {0, 02, 17, 1038, 0},	     {0, 00, 17, 1038, 0},
+	    {0, 02, 17, 1038, 0},
 	};
 	struct parsed p;
 	size_t i;
