@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * A tree of 20 processes on three levels, with three sessions, seven process groups and three
- * zombies:
+ * A tree of 20 processes on three levels, with four sessions, eight process groups, three
+ * zombies and an orphan:
  *
- *   root (session leader: the driver starts it with setsid)
+ *   root (session leader: the driver starts it with setsid), PR_SET_CHILD_SUBREAPER
  *   |-- A  setsid()          A1, A2
  *   |-- B  setsid()          B1 setpgid(0, 0), B2, B3 zombie: exit(random)
  *   |-- C  setpgid(0, 0)     C1, C2
  *   |-- D  setpgid(0, 0)     D1 setpgid(0, 0), D2
  *   |-- E                    E1, E2
- *   |-- F
+ *   |-- F  setsid(), forks F1, exits and is reaped before READY
+ *   |-- F1 orphan: F's child, reparented to root; in F's session and group, whose leader is gone
  *   |-- Z1 zombie: exit(random)
  *   `-- Z2 zombie: killed by a random signal
  *
@@ -22,13 +23,14 @@
  * after go checks itself, reaps its children and checks their exact wait statuses, then exits
  * with its code, or 1 when anything was wrong. Zombies must be reaped at once, with WNOHANG,
  * and with their exact status: a zombie restored as a process that runs again would not be.
+ * F1 must still be the root's child, which chose its exit code before forking F, and the root
+ * still a child subreaper.
  * The root prints PASS only when it and all its descendants checked out.
  */
 #define _GNU_SOURCE
 #include "workload.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,11 +38,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum role { PLAIN, NEW_SESSION, NEW_GROUP, ZOMBIE_EXIT, ZOMBIE_SIGNAL };
+enum role {
+	PLAIN,
+	NEW_SESSION,
+	NEW_GROUP,
+	ZOMBIE_EXIT,
+	ZOMBIE_SIGNAL,
+	/* setsid(), forks its children, exits once they are ready: they are orphans */
+	ORPHANER,
+};
 
 struct node {
 	const char *name;
@@ -67,9 +78,10 @@ static const struct node nodes[] = {
     {"E", 0, PLAIN},	      /* 14 */
     {"E1", 14, PLAIN},	      /* 15 */
     {"E2", 14, PLAIN},	      /* 16 */
-    {"F", 0, PLAIN},	      /* 17 */
-    {"Z1", 0, ZOMBIE_EXIT},   /* 18 */
-    {"Z2", 0, ZOMBIE_SIGNAL}, /* 19 */
+    {"F", 0, ORPHANER},	      /* 17 */
+    {"F1", 17, PLAIN},	      /* 18 */
+    {"Z1", 0, ZOMBIE_EXIT},   /* 19 */
+    {"Z2", 0, ZOMBIE_SIGNAL}, /* 20 */
 };
 #define NR_NODES (int)(sizeof(nodes) / sizeof(nodes[0]))
 
@@ -100,13 +112,33 @@ static struct {
 	bool ok;
 } me;
 
-/* The children's pids and the wait status each must end with, filled in by their parent. */
+/*
+ * The pids of this process, its ancestors and its children (an adopted one's read from its ready
+ * file); the wait status each child must end with, chosen by the parent that reaps it.
+ */
 static pid_t pids[NR_NODES];
 static int want_status[NR_NODES];
 
 static bool is_zombie(int index)
 {
 	return nodes[index].role == ZOMBIE_EXIT || nodes[index].role == ZOMBIE_SIGNAL;
+}
+
+/* Exited and reaped before READY: neither a process nor a zombie at dump time. */
+static bool is_gone(int index)
+{
+	return nodes[index].role == ORPHANER;
+}
+
+/*
+ * The parent of a non-root node once the tree is set up: an orphaner's children belong to the
+ * root, a subreaper.
+ */
+static int final_parent(int index)
+{
+	int parent = nodes[index].parent;
+
+	return parent < 0 || is_gone(parent) ? 0 : parent;
 }
 
 /*
@@ -173,6 +205,7 @@ static void record_ids(void)
 	me.ppid = getppid();
 	me.sid = getsid(0);
 	me.pgid = getpgid(0);
+	pids[me.index] = me.pid;
 }
 
 /*
@@ -183,15 +216,16 @@ static void become(int index)
 {
 	pid_t parent = me.pid, parent_sid = me.sid, parent_pgid = me.pgid;
 	enum role role = nodes[index].role;
+	bool new_session = role == NEW_SESSION || role == ORPHANER;
 
 	me.index = index;
-	if (role == NEW_SESSION && setsid() < 0)
+	if (new_session && setsid() < 0)
 		wl_die("%s: setsid: %s", nodes[index].name, strerror(errno));
 	if (role == NEW_GROUP && setpgid(0, 0))
 		wl_die("%s: setpgid: %s", nodes[index].name, strerror(errno));
 	record_ids();
-	if (me.ppid != parent || me.sid != (role == NEW_SESSION ? me.pid : parent_sid) ||
-	    me.pgid != (role == NEW_SESSION || role == NEW_GROUP ? me.pid : parent_pgid))
+	if (me.ppid != parent || me.sid != (new_session ? me.pid : parent_sid) ||
+	    me.pgid != (new_session || role == NEW_GROUP ? me.pid : parent_pgid))
 		wl_die("%s: ppid %d sid %d pgid %d do not follow from parent %d (sid %d, pgid %d)",
 		       nodes[index].name, me.ppid, me.sid, me.pgid, parent, parent_sid,
 		       parent_pgid);
@@ -230,30 +264,87 @@ static void await_zombie(int index)
 		       si.si_code, si.si_status, status);
 }
 
+static void ready_path(char *buf, size_t size, int index)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "ready.%d", index);
+	wl_path(buf, size, name);
+}
+
+/* The ready file holds the pid, for the root to find an orphan: it appears whole (rename). */
 static void mark_ready(void)
 {
-	char path[PATH_MAX], name[32];
-	int fd;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
 
-	snprintf(name, sizeof(name), "ready.%d", me.index);
-	wl_path(path, sizeof(path), name);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	ready_path(path, sizeof(path), me.index);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%d\n", (int)me.pid) < 0 || fclose(f) || rename(tmp, path))
 		wl_die("%s: create %s: %s", nodes[me.index].name, path, strerror(errno));
-	close(fd);
+}
+
+/* Until node index has created its ready file. */
+static void await_ready(int index, int64_t deadline)
+{
+	const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	char path[PATH_MAX];
+
+	ready_path(path, sizeof(path), index);
+	while (access(path, F_OK)) {
+		if (wl_now_ns() > deadline)
+			wl_die("%s never got ready", nodes[index].name);
+		nanosleep(&tick, NULL);
+	}
+}
+
+static pid_t ready_pid(int index)
+{
+	char path[PATH_MAX], *text;
+	pid_t pid;
+
+	ready_path(path, sizeof(path), index);
+	text = wl_read_file(path, NULL);
+	pid = (pid_t)strtol(text, NULL, 10);
+	free(text);
+	if (pid <= 0)
+		wl_die("%s: no pid in %s", nodes[index].name, path);
+	return pid;
+}
+
+/*
+ * An orphaner exited once its children were ready: reap it, checking how it ended, and adopt its
+ * children, now this process's (a subreaper's).
+ */
+static void reap_orphaner(int index)
+{
+	int i;
+
+	await_zombie(index);
+	if (waitpid(pids[index], NULL, 0) != pids[index])
+		wl_die("%s: waitpid: %s", nodes[index].name, strerror(errno));
+	for (i = 0; i < NR_NODES; i++)
+		if (nodes[i].parent == index)
+			pids[i] = ready_pid(i);
 }
 
 static void run_child(int index) __attribute__((noreturn));
 
-/* Fork the children of this process, and wait until those meant to be zombies are. */
+/*
+ * Fork the children of this process, wait until those meant to be zombies are, and reap the
+ * orphaners. The exit codes of orphans to adopt are chosen here too: they inherit them.
+ */
 static void spawn_children(void)
 {
 	int i;
 
+	for (i = 1; i < NR_NODES; i++)
+		if (final_parent(i) == me.index)
+			want_status[i] = pick_status(i);
 	for (i = 0; i < NR_NODES; i++) {
 		if (nodes[i].parent != me.index)
 			continue;
-		want_status[i] = pick_status(i);
 		/* The child must not inherit output still buffered: it would print it again. */
 		fflush(stdout);
 		pids[i] = fork();
@@ -262,9 +353,12 @@ static void spawn_children(void)
 		if (!pids[i])
 			run_child(i);
 	}
-	for (i = 0; i < NR_NODES; i++)
+	for (i = 0; i < NR_NODES; i++) {
 		if (nodes[i].parent == me.index && is_zombie(i))
 			await_zombie(i);
+		if (nodes[i].parent == me.index && is_gone(i))
+			reap_orphaner(i);
+	}
 }
 
 /*
@@ -280,12 +374,13 @@ static void build(void)
 /* After go: the same process, in the same place of the tree, with the same memory. */
 static void check_self(void)
 {
-	int i;
+	int parent = final_parent(me.index), i;
 
 	check(getpid() == me.pid, "getpid() is %d", (int)getpid());
 	/* The root's parent is whoever restored it: only its descendants know theirs. */
 	if (me.index)
-		check(getppid() == me.ppid, "parent %d, want %d", (int)getppid(), (int)me.ppid);
+		check(getppid() == pids[parent], "parent %d, want %d (%s)", (int)getppid(),
+		      (int)pids[parent], nodes[parent].name);
 	check(getsid(0) == me.sid, "session %d, want %d", (int)getsid(0), (int)me.sid);
 	check(getpgid(0) == me.pgid, "group %d, want %d", (int)getpgid(0), (int)me.pgid);
 	for (i = 0; i < me.nr_layers; i++) {
@@ -323,11 +418,26 @@ static void reap_children(void)
 	int i, status;
 	pid_t r;
 
-	for (i = 0; i < NR_NODES; i++)
-		if (nodes[i].parent == me.index)
+	for (i = 1; i < NR_NODES; i++)
+		if (final_parent(i) == me.index && !is_gone(i))
 			reap_child(i);
 	r = waitpid(-1, &status, WNOHANG);
 	check(r < 0 && errno == ECHILD, "a child nobody forked: waitpid(-1) returned %d", (int)r);
+}
+
+/*
+ * An orphaner, once its children are set up (their parent checked): exits, leaving them to the
+ * root, with the code the root chose.
+ */
+static __attribute__((noreturn)) void leave_orphans(int index)
+{
+	int64_t deadline = wl_now_ns() + READY_TIMEOUT_NS;
+	int i;
+
+	for (i = 0; i < NR_NODES; i++)
+		if (nodes[i].parent == index)
+			await_ready(i, deadline);
+	exit(WEXITSTATUS(want_status[index]));
 }
 
 /* A live child: set up, tell the root, wait for go, check, report through the exit status. */
@@ -337,6 +447,8 @@ static void run_child(int index)
 	if (is_zombie(index))
 		die_now(index);
 	build();
+	if (is_gone(index))
+		leave_orphans(index);
 	mark_ready();
 	wl_wait_go();
 	me.ok = true;
@@ -348,22 +460,21 @@ static void run_child(int index)
 /* The root: until every live descendant has created its ready file. */
 static void wait_tree_ready(void)
 {
-	const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 	int64_t deadline = wl_now_ns() + READY_TIMEOUT_NS;
-	char path[PATH_MAX], name[32];
 	int i;
 
-	for (i = 1; i < NR_NODES; i++) {
-		if (is_zombie(i))
-			continue;
-		snprintf(name, sizeof(name), "ready.%d", i);
-		wl_path(path, sizeof(path), name);
-		while (access(path, F_OK)) {
-			if (wl_now_ns() > deadline)
-				wl_die("%s never got ready", nodes[i].name);
-			nanosleep(&tick, NULL);
-		}
-	}
+	for (i = 1; i < NR_NODES; i++)
+		if (!is_zombie(i) && !is_gone(i))
+			await_ready(i, deadline);
+}
+
+static void check_subreaper(void)
+{
+	int subreaper = -1;
+
+	if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper))
+		subreaper = -errno;
+	check(subreaper == 1, "PR_GET_CHILD_SUBREAPER gives %d, want 1", subreaper);
 }
 
 int main(int argc, char **argv)
@@ -371,12 +482,15 @@ int main(int argc, char **argv)
 	wl_init(argc, argv);
 	me.index = 0;
 	record_ids();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		wl_die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	build();
 	wait_tree_ready();
 	wl_ready();
 	wl_wait_go();
 	me.ok = true;
 	check_self();
+	check_subreaper();
 	reap_children();
 	return wl_finish();
 }
