@@ -154,7 +154,7 @@ close_fds() {
 
 # start OUT COMMAND...: run COMMAND in the background as a session leader, with stdin from
 # /dev/null, stdout and stderr (one open file description, as 2>&1 makes) to OUT, and no other
-# fd (fds inherited from ctest or make could be pipes, which cryo cannot restore yet). Sets $pid,
+# fd (fds inherited from ctest or make would be pipes to processes outside the tree). Sets $pid,
 # and $job: a child of this shell that waits for COMMAND and exits with its status, so that a
 # dump killing COMMAND is no news for bash ("Killed") and its pid is free again at once.
 start() {
