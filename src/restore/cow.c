@@ -14,63 +14,90 @@
 #include "common/log.h"
 #include "restore/restore.h"
 
+/*
+ * The page runs and the parent runs of a task: both sorted by address, neither overlapping
+ * itself, both starting with the same two fields (vaddr, nr_pages).
+ */
+struct run_list {
+	const uint8_t *base;
+	size_t nr, stride;
+};
+
+static struct run_list own_runs(const struct task_image *ti)
+{
+	return (struct run_list){(const uint8_t *)ti->runs, ti->nr_runs, sizeof(*ti->runs)};
+}
+
+static struct run_list parent_runs(const struct task_image *ti)
+{
+	return (struct run_list){(const uint8_t *)ti->parent_runs, ti->nr_parent_runs,
+				 sizeof(*ti->parent_runs)};
+}
+
+static uint64_t run_start(const struct run_list *l, size_t i)
+{
+	return ((const uint64_t *)(l->base + i * l->stride))[0];
+}
+
+static uint64_t run_end(const struct run_list *l, size_t i)
+{
+	return run_start(l, i) + ((const uint64_t *)(l->base + i * l->stride))[1] * IMG_PAGE_SIZE;
+}
+
+/* The index of the first run that ends after addr (nr if none does). */
+static size_t first_after(const struct run_list *l, uint64_t addr)
+{
+	size_t lo = 0, hi = l->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (run_end(l, mid) > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 int has_parent_runs(const struct task_image *ti, const struct image_vma *v)
 {
-	size_t i;
+	struct run_list shared = parent_runs(ti);
+	size_t i = first_after(&shared, v->rec.start);
 
-	for (i = 0; i < ti->nr_parent_runs; i++)
-		if (ti->parent_runs[i].vaddr >= v->rec.start &&
-		    ti->parent_runs[i].vaddr < v->rec.end)
-			return 1;
-	return 0;
+	return i < shared.nr && run_start(&shared, i) < v->rec.end;
 }
 
-/* The end of the stored or shared pages of v that start at addr, or addr if none does. */
-static uint64_t covered_until(const struct task_image *ti, uint64_t addr)
+/* The first page at addr or above that a run of l at or after index i covers, or limit. */
+static uint64_t next_start(const struct run_list *l, size_t i, uint64_t limit)
 {
-	size_t i;
-
-	for (i = 0; i < ti->nr_runs; i++)
-		if (ti->runs[i].vaddr == addr)
-			return addr + ti->runs[i].nr_pages * IMG_PAGE_SIZE;
-	for (i = 0; i < ti->nr_parent_runs; i++)
-		if (ti->parent_runs[i].vaddr == addr)
-			return addr + ti->parent_runs[i].nr_pages * IMG_PAGE_SIZE;
-	return addr;
+	return i < l->nr && run_start(l, i) < limit ? run_start(l, i) : limit;
 }
 
-/* The first stored or shared page of v at addr or above, or v's end. */
-static uint64_t next_covered(const struct task_image *ti, const struct image_vma *v, uint64_t addr)
-{
-	uint64_t next = v->rec.end;
-	size_t i;
-
-	for (i = 0; i < ti->nr_runs; i++)
-		if (ti->runs[i].vaddr >= addr && ti->runs[i].vaddr < next)
-			next = ti->runs[i].vaddr;
-	for (i = 0; i < ti->nr_parent_runs; i++)
-		if (ti->parent_runs[i].vaddr >= addr && ti->parent_runs[i].vaddr < next)
-			next = ti->parent_runs[i].vaddr;
-	return next;
-}
-
-/* The pages of v, premapped at slot, that the child had neither stored nor shared. */
+/*
+ * The pages of v, premapped at slot, that the child had neither stored nor shared: walked with
+ * one cursor in each sorted list of runs.
+ */
 static int forget_unshared(const struct task_image *ti, const struct image_vma *v, uint64_t slot)
 {
+	struct run_list own = own_runs(ti), shared = parent_runs(ti);
+	size_t a = first_after(&own, v->rec.start), b = first_after(&shared, v->rec.start);
 	uint64_t addr = v->rec.start;
 
 	while (addr < v->rec.end) {
-		uint64_t end = covered_until(ti, addr), gap_end;
+		uint64_t next = next_start(&shared, b, next_start(&own, a, v->rec.end));
 
-		if (end > addr) {
-			addr = end;
+		if (next <= addr) { /* a run covers addr: past it */
+			if (a < own.nr && run_start(&own, a) <= addr)
+				addr = run_end(&own, a++);
+			else
+				addr = run_end(&shared, b++);
 			continue;
 		}
-		gap_end = next_covered(ti, v, addr);
-		if (madvise((void *)(slot + addr - v->rec.start), gap_end - addr, MADV_DONTNEED))
+		if (madvise((void *)(slot + addr - v->rec.start), next - addr, MADV_DONTNEED))
 			return pr_perror("cannot drop pages %lx-%lx", (unsigned long)addr,
-					 (unsigned long)gap_end);
-		addr = gap_end;
+					 (unsigned long)next);
+		addr = next;
 	}
 	return 0;
 }
