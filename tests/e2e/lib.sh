@@ -253,6 +253,18 @@ cryo_restore_detached() {
 	alive "$pid" || fail "restored process $pid is not running"
 }
 
+# restore_foreground DIR: restore DIR in the foreground: cryo waits for the root and exits with
+# its status, left in $child_status. With CRYO_SKIP=1, the original job's status instead.
+restore_foreground() {
+	if [[ $CRYO_SKIP == 1 ]]; then
+		wait_child "$job"
+	else
+		log "cryo restore -D $1"
+		"$CRYO" restore -D "$1" -o restore.log -v4 &
+		wait_child $!
+	fi
+}
+
 # dump_and_restore PID DIR: dump PID (it dies), restore it detached, same pid.
 dump_and_restore() {
 	cryo_dump "$1" "$2"

@@ -55,13 +55,7 @@ test_sleep() {
 	sleep 1
 	cryo_dump "$pid" "$tmp/img3"
 	wait_dumped_gone "$pid"
-	if [[ $CRYO_SKIP == 1 ]]; then
-		wait_child "$job"
-	else
-		log "cryo restore -D $tmp/img3"
-		"$CRYO" restore -D "$tmp/img3" -o restore.log -v4 &
-		wait_child $!
-	fi
+	restore_foreground "$tmp/img3"
 	((child_status == 0)) || fail "sleep 3: exit status $child_status, want 0"
 	log "sleep 3 ended by itself with status 0"
 }

@@ -38,13 +38,7 @@ restore-fg)
 	wait_dumped_gone "$pid"
 	# The restored process finds the go file at once: when it appears does not matter.
 	touch "$go"
-	if [[ $CRYO_SKIP == 1 ]]; then
-		wait_child "$job"
-	else
-		log "cryo restore -D $img"
-		"$CRYO" restore -D "$img" -o restore.log -v4 &
-		wait_child $!
-	fi
+	restore_foreground "$img"
 	((child_status == 0)) || fail "exit status $child_status, want 0 (the workload's own)"
 	wait_result "$pid" "$out"
 	;;
