@@ -829,12 +829,17 @@ int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi)
 	return parse_buf("fdinfo", buf, len, fdinfo_text, fi);
 }
 
-int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi)
+static int fdinfo_path(pid_t pid, int fd, text_parser parse, void *out)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	return parse_path(path, fdinfo_text, fi);
+	return parse_path(path, parse, out);
+}
+
+int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi)
+{
+	return fdinfo_path(pid, fd, fdinfo_text, fi);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */
@@ -1021,14 +1026,6 @@ int proc_parse_timers(pid_t pid, struct proc_timer **timers, size_t *nr)
 }
 
 /* ---- fdinfo lines of anonymous-inode files --------------------------------------------------- */
-
-static int fdinfo_path(pid_t pid, int fd, text_parser parse, void *out)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	return parse_path(path, parse, out);
-}
 
 #define EVENTFD_NUM(key, member, base, max, mandatory)                                             \
 	KV_NUM(struct proc_eventfd, key, member, base, max, mandatory)
