@@ -49,6 +49,28 @@ expect_error "dump of a process holding a netlink socket" "$CRYO" dump -t "$pid"
 grep -q "socket" "$tmp/expect_error.err" || fail "the error does not name the socket"
 untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
 
+# A tree whose groups restore cannot rebuild: a grandchild still in the group of its parent, which
+# moved to another group (nothing could take the leader's PID). Refused at dump, nothing touched.
+start "$tmp/groups.out" /usr/bin/python3 -c '
+import os, time
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setpgid(0, 0)
+    if os.fork() == 0:
+        time.sleep(1000)
+    os.setpgid(0, os.getpgid(os.getppid()))
+    os.write(w, b"x")
+    time.sleep(1000)
+os.read(r, 1)
+print("READY", flush=True)
+time.sleep(1000)'
+wait_ready "$pid" "$tmp/groups.out"
+expect_error "dump of a tree with a group whose leader moved" "$CRYO" dump -t "$pid" -D "$img"
+grep -q "whose leader has moved to another group" "$tmp/expect_error.err" ||
+	fail "the error does not say why"
+untouched "$pid" || fail "a failed dump left process $pid stopped, traced or dead"
+pkill -KILL -s "$pid" || true
+
 # An epoll registration whose target the process closed, now held only by its parent, outside
 # the tree: nothing to restore it from.
 start "$tmp/epoll.out" /usr/bin/python3 -c '
