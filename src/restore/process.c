@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * One process of the tree rebuilding itself, in a copy of cryo: it takes its session and group,
- * creates its children with their PIDs (each goes on from here, or dies again if it was a
- * zombie), finds its bootstrap region and tells cryo where it is, reopens its files, premaps its
- * memory and jumps into the restorer. Any failure ends it; cryo, its tracer, then kills the tree.
+ * One process of the tree rebuilding itself, in a copy of cryo: it copies its descriptors out of
+ * the pool, finds its bootstrap region and premaps its memory there (before its children exist,
+ * so that they share its pages as after fork), creates its children with their PIDs around its
+ * own setsid (each goes on from here, or dies again if it was a zombie), tells cryo where its
+ * region is and jumps into the restorer. Any failure ends it; cryo, its tracer, then kills the
+ * tree.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
