@@ -5,6 +5,14 @@
  */
 #include "dump/files.h"
 
+/* The kernel appends " (deleted)" to the link: the link's text itself leads elsewhere or nowhere. */
+int path_removed(const struct dump_fd *d)
+{
+	struct stat st;
+
+	return stat(d->link, &st) || st.st_dev != d->st.st_dev || st.st_ino != d->st.st_ino;
+}
+
 int dump_path_file(const struct dump_fd *d, struct img *img)
 {
 	struct rec_path_file rec = {

@@ -26,6 +26,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_DIRECTORY] = {"directory", dump_path_file},
     [FILE_CHARDEV] = {"character device", dump_path_file},
     [FILE_PIPE] = {"pipe", dump_pipe},
+    [FILE_FIFO] = {"named FIFO", dump_fifo},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -94,9 +95,7 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 		*kind = FILE_CHARDEV;
 		break;
 	case S_IFIFO:
-		if (strncmp(d->link, "pipe:[", 6))
-			return unsupported(d, "a named FIFO");
-		*kind = FILE_PIPE;
+		*kind = strncmp(d->link, "pipe:[", 6) ? FILE_FIFO : FILE_PIPE;
 		return 0;
 	case S_IFSOCK:
 		return unsupported(d, "a socket");

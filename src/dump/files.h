@@ -31,10 +31,14 @@ struct file_dumper {
 	int (*dump)(const struct dump_fd *d, struct img *img);
 };
 
+/* file-path.c: the path the descriptor was opened through is gone (the kernel says deleted). */
+int path_removed(const struct dump_fd *d);
 /* file-path.c: a regular file, a directory, a character device, reopened by path. */
 int dump_path_file(const struct dump_fd *d, struct img *img);
 /* pipe.c: one end of a pipe, and the bytes in flight in it (with the first end seen). */
 int dump_pipe(const struct dump_fd *d, struct img *img);
+/* pipe.c: a named FIFO, its path then as a pipe. */
+int dump_fifo(const struct dump_fd *d, struct img *img);
 
 /* Every open file description of the tree seen so far, and files.img. */
 struct known_file;

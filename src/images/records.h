@@ -264,6 +264,7 @@ enum rec_file_kind {
 	FILE_DIRECTORY = 2,
 	FILE_CHARDEV = 3,
 	FILE_PIPE = 4,
+	FILE_FIFO = 5, /* a named FIFO: a pipe reopened by its path */
 	FILE_KIND_MAX
 };
 
@@ -296,7 +297,10 @@ struct rec_path_file {
 	uint32_t rdev;
 };
 
-/* After a pipe end: the pipe (its inode, shared by both ends) and its capacity. */
+/*
+ * After a pipe end, or a FIFO's path_file: the pipe (its inode, shared by all its ends) and its
+ * capacity.
+ */
 struct rec_pipe {
 	uint64_t pipe_ino;
 	uint32_t capacity; /* F_GETPIPE_SZ */

@@ -15,6 +15,7 @@ static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
     [FILE_DIRECTORY] = &path_file_restorer,
     [FILE_CHARDEV] = &path_file_restorer,
     [FILE_PIPE] = &pipe_restorer,
+    [FILE_FIFO] = &pipe_restorer,
 };
 
 /* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */

@@ -43,7 +43,7 @@ struct file_restorer {
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
-/* pipe.c */
+/* pipe.c: pipes and named FIFOs */
 extern const struct file_restorer pipe_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
