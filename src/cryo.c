@@ -20,7 +20,12 @@ enum long_only_opts {
 	OPT_PIDFILE = 256,
 	OPT_SHELL_JOB,
 	OPT_DISPLAY_STATS,
+	OPT_GHOST_LIMIT,
+	OPT_LINK_REMAP,
 };
+
+/* criu's default: deleted files up to 1 MiB go into the images. */
+#define DEFAULT_GHOST_LIMIT (1ull << 20)
 
 struct cli {
 	const char *command;
@@ -29,14 +34,17 @@ struct cli {
 	const char *pidfile;
 	pid_t pid;
 	int leave_running, leave_stopped, detach, shell_job, display_stats;
+	int link_remap, file_locks;
+	uint64_t ghost_limit;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [-l|--file-locks] [--link-remap] [--ghost-limit SIZE] [--display-stats]\n"
+	"            [-o LOG] [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [--display-stats] [-o LOG] [-v[N]]\n"
+	"            [-l|--file-locks] [--display-stats] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -51,6 +59,14 @@ static const char usage_text[] =
 	"      --pidfile FILE         write the restored PID to FILE\n"
 	"  -j, --shell-job            the tree was started from a terminal: at restore its\n"
 	"                             terminal descriptors are cryo's terminal\n"
+	"  -l, --file-locks           dump and restore the file locks the tree holds (flock,\n"
+	"                             POSIX, OFD); without it a dump of a tree holding locks\n"
+	"                             fails. Locks of processes outside the tree are not seen\n"
+	"      --link-remap           a file deleted while open but still linked elsewhere is\n"
+	"                             linked back in its directory at dump, reopened and\n"
+	"                             unlinked at restore\n"
+	"      --ghost-limit SIZE     the largest deleted file whose content goes into the\n"
+	"                             images (default 1M; suffixes K, M, G)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -o, --log-file LOG         log to LOG, relative to DIR (errors still go to stderr)\n"
@@ -68,6 +84,9 @@ static const struct option long_opts[] = {
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"shell-job", no_argument, NULL, OPT_SHELL_JOB},
 	{"display-stats", no_argument, NULL, OPT_DISPLAY_STATS},
+	{"file-locks", no_argument, NULL, 'l'},
+	{"link-remap", no_argument, NULL, OPT_LINK_REMAP},
+	{"ghost-limit", required_argument, NULL, OPT_GHOST_LIMIT},
 	{"log-file", required_argument, NULL, 'o'},
 	{"verbosity", optional_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -93,6 +112,29 @@ static int parse_pid(const char *s, pid_t *pid)
 	if (errno || *end || end == s || v <= 0 || v > 4194304)
 		return -1;
 	*pid = v;
+	return 0;
+}
+
+/* A size in bytes, with an optional K, M or G suffix (powers of 1024), as criu takes it. */
+static int parse_size(const char *s, uint64_t *size)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if ((shift && end[1]) || (!shift && *end) || v > (UINT64_MAX >> shift))
+		return -1;
+	*size = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -135,6 +177,15 @@ static int parse_option(struct cli *cli, int opt)
 	case OPT_DISPLAY_STATS:
 		cli->display_stats = 1;
 		return 0;
+	case 'l':
+		cli->file_locks = 1;
+		return 0;
+	case OPT_LINK_REMAP:
+		cli->link_remap = 1;
+		return 0;
+	case OPT_GHOST_LIMIT:
+		return parse_size(optarg, &cli->ghost_limit) ? usage_error("bad size '%s'", optarg)
+							     : 0;
 	case 'o':
 		cli->log_file = optarg;
 		return 0;
@@ -155,7 +206,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjo:v::hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjlo:v::hV", long_opts, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
@@ -223,6 +274,9 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.leave_running = cli->leave_running,
 		.leave_stopped = cli->leave_stopped,
 		.display_stats = cli->display_stats,
+		.file_locks = cli->file_locks,
+		.link_remap = cli->link_remap,
+		.ghost_limit = cli->ghost_limit,
 	};
 
 	if (!cli->pid)
@@ -245,6 +299,7 @@ static int run_restore(const struct cli *cli, int dirfd)
 		.shell_job = cli->shell_job,
 		.pidfile = cli->pidfile,
 		.display_stats = cli->display_stats,
+		.file_locks = cli->file_locks,
 	};
 	int ret = cryo_restore(&opts);
 
@@ -271,7 +326,7 @@ static int run_in_dir(const struct cli *cli)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
+	struct cli cli = {.ghost_limit = DEFAULT_GHOST_LIMIT};
 
 	if (parse_args(&cli, argc, argv))
 		return 1;

@@ -203,8 +203,9 @@ static int begin_progress(const struct dump_tree *tree)
 	return ret ? ret : progress_begin(total);
 }
 
-static int dump_tree(int dirfd, struct dump_tree *tree)
+static int dump_tree(const struct dump_opts *opts, struct dump_tree *tree)
 {
+	int dirfd = opts->dirfd;
 	struct file_table files = {0};
 	size_t i;
 	int ret = 0;
@@ -216,7 +217,7 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 	if (!ret)
 		ret = begin_progress(tree);
 	if (!ret)
-		ret = files_begin(&files, dirfd);
+		ret = files_begin(&files, opts);
 	for (i = 0; i < tree->nr_procs && !ret; i++)
 		ret = dump_process(&tree->procs[i], &files);
 	ret = files_end(&files, ret);
@@ -227,6 +228,7 @@ static int dump_tree(int dirfd, struct dump_tree *tree)
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)
 		ret = write_inventory(dirfd, tree);
+	end_link_remaps(&files, ret);
 	return ret;
 }
 
@@ -247,7 +249,7 @@ int cryo_dump(const struct dump_opts *opts)
 	stats_add_time(STATS_FREEZE, freeze);
 	if (ret)
 		return ret;
-	ret = dump_tree(opts->dirfd, &tree);
+	ret = dump_tree(opts, &tree);
 	progress_end();
 	how = ret || opts->leave_running ? RELEASE_RUN
 	      : opts->leave_stopped	 ? RELEASE_STOPPED

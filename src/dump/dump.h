@@ -18,6 +18,9 @@ struct dump_opts {
 	int leave_running;
 	int leave_stopped;
 	int display_stats; /* times and page counts on stdout at the end */
+	int file_locks;	      /* the locks the tree holds are dumped; without, they are refused */
+	int link_remap;	      /* a deleted file still linked elsewhere is linked back at dump */
+	uint64_t ghost_limit; /* the largest deleted file whose content goes into the images */
 };
 
 /* What the kernel keeps per thread. */

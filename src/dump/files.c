@@ -27,6 +27,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_CHARDEV] = {"character device", dump_path_file},
     [FILE_PIPE] = {"pipe", dump_pipe},
     [FILE_FIFO] = {"named FIFO", dump_fifo},
+    [FILE_GHOST] = {"deleted file", dump_ghost},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -86,8 +87,9 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 {
 	switch (d->st.st_mode & S_IFMT) {
 	case S_IFREG:
-		*kind = FILE_REGULAR;
-		break;
+		/* Deleted, and no other link: only its content can bring it back. */
+		*kind = d->st.st_nlink == 0 ? FILE_GHOST : FILE_REGULAR;
+		return 0;
 	case S_IFDIR:
 		*kind = FILE_DIRECTORY;
 		break;
@@ -102,18 +104,19 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 	default:
 		return unsupported(d, "an anonymous inode or another special file");
 	}
-	if (d->st.st_nlink == 0)
+	if (path_removed(d))
 		return unsupported(d, "deleted");
 	return 0;
 }
 
-static int describe_fd(pid_t pid, int fd, struct dump_fd *d)
+static int describe_fd(struct file_table *files, pid_t pid, int fd, struct dump_fd *d)
 {
 	char link[64];
 	int ret;
 
 	d->pid = pid;
 	d->fd = fd;
+	d->files = files;
 	snprintf(link, sizeof(link), "fd/%d", fd);
 	ret = proc_readlink(pid, link, d->link, sizeof(d->link));
 	if (ret)
@@ -181,7 +184,7 @@ static int write_fds(struct img *img, struct file_table *files, pid_t pid, const
 	for (i = 0; i < nr; i++) {
 		struct rec_fd rec = {.fd = fds[i]};
 
-		ret = describe_fd(pid, fds[i], &d);
+		ret = describe_fd(files, pid, fds[i], &d);
 		if (ret)
 			return ret;
 		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
@@ -211,12 +214,13 @@ int dump_files(struct dump_task *t, struct file_table *files)
 	return ret;
 }
 
-int files_begin(struct file_table *files, int dirfd)
+int files_begin(struct file_table *files, const struct dump_opts *opts)
 {
 	int ret;
 
 	memset(files, 0, sizeof(*files));
-	ret = img_create(dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
+	files->opts = opts;
+	ret = img_create(opts->dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
 	files->img_open = !ret;
 	return ret;
 }
@@ -225,6 +229,8 @@ int files_end(struct file_table *files, int ret)
 {
 	if (files->img_open)
 		ret = img_finish(&files->img, ret);
+	files->img_open = 0;
 	free(files->known);
+	files->known = NULL;
 	return ret;
 }

@@ -15,8 +15,11 @@
 #include "dump/proc_parse.h"
 #include "images/image.h"
 
+struct file_table;
+
 /* One descriptor of a process, as seen from outside. */
 struct dump_fd {
+	struct file_table *files; /* the dump's, with its options */
 	pid_t pid;
 	int fd;
 	char link[PATH_MAX]; /* what /proc/PID/fd/FD points to */
@@ -33,6 +36,10 @@ struct file_dumper {
 
 /* file-path.c: the path the descriptor was opened through is gone (the kernel says deleted). */
 int path_removed(const struct dump_fd *d);
+/* file-path.c: the path the descriptor had, without the kernel's " (deleted)". */
+void deleted_path(const struct dump_fd *d, char *path, size_t size);
+/* file-path.c: the path_file record of d, with that path. */
+int write_path_file(const struct dump_fd *d, struct img *img, const char *path);
 /* file-path.c: a regular file, a directory, a character device, reopened by path. */
 int dump_path_file(const struct dump_fd *d, struct img *img);
 /* pipe.c: one end of a pipe, and the bytes in flight in it (with the first end seen). */
@@ -40,16 +47,30 @@ int dump_pipe(const struct dump_fd *d, struct img *img);
 /* pipe.c: a named FIFO, its path then as a pipe. */
 int dump_fifo(const struct dump_fd *d, struct img *img);
 
+/* ghost.c: a regular file deleted while open, its content with the first description of it. */
+int dump_ghost(const struct dump_fd *d, struct img *img);
+/*
+ * link-remap.c: a file deleted while open but still linked elsewhere, linked back at dump under a
+ * new name in its directory (--link-remap), and reopened by that name.
+ */
+int dump_link_remap(const struct dump_fd *d, struct img *img);
+/* The end of the dump: the links it made are removed if it failed, kept if not. */
+void end_link_remaps(struct file_table *files, int failed);
+
 /* Every open file description of the tree seen so far, and files.img. */
 struct known_file;
+struct dump_opts;
 struct file_table {
+	const struct dump_opts *opts;
 	struct known_file *known;
 	size_t nr;
 	struct img img;
 	int img_open;
+	char **remaps; /* the links --link-remap made */
+	size_t nr_remaps;
 };
 
-int files_begin(struct file_table *files, int dirfd);
+int files_begin(struct file_table *files, const struct dump_opts *opts);
 int files_end(struct file_table *files, int ret);
 
 #endif

@@ -189,6 +189,18 @@ static const struct rec_field pipe_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field ghost_file_fields[] = {
+    FIELD(rec_ghost_file, size, U64),
+    FIELD(rec_ghost_file, dev, U64),
+    FIELD(rec_ghost_file, ino, U64),
+    FIELD(rec_ghost_file, mode, U32),
+    FIELD(rec_ghost_file, uid, U32),
+    FIELD(rec_ghost_file, gid, U32),
+    FIELD(rec_ghost_file, mtime_nsec, U32),
+    FIELD(rec_ghost_file, mtime_sec, U64),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -231,6 +243,9 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_PATH_FILE] = WITH_PATH("path_file", rec_path_file, "path", path_file_fields),
     [REC_PIPE] = FIXED("pipe", rec_pipe, pipe_fields),
     [REC_PIPE_DATA] = {"pipe_data", 0, 1, REC_PIPE_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_GHOST_FILE] = WITH_PATH("ghost_file", rec_ghost_file, "path", ghost_file_fields),
+    [REC_GHOST_DATA] = {"ghost_data", 0, 1, REC_GHOST_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_LINK_REMAP] = {"link_remap", 0, 1, PATH_MAX, TAIL_STR, "path", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

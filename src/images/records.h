@@ -56,6 +56,9 @@ enum rec_type {
 	REC_PATH_FILE = 24,
 	REC_PIPE = 25,
 	REC_PIPE_DATA = 26,
+	REC_GHOST_FILE = 27,
+	REC_GHOST_DATA = 28,
+	REC_LINK_REMAP = 29,
 	REC_TYPE_MAX
 };
 
@@ -265,6 +268,7 @@ enum rec_file_kind {
 	FILE_CHARDEV = 3,
 	FILE_PIPE = 4,
 	FILE_FIFO = 5, /* a named FIFO: a pipe reopened by its path */
+	FILE_GHOST = 6, /* a regular file deleted while open: its content is in the images */
 	FILE_KIND_MAX
 };
 
@@ -312,6 +316,33 @@ struct rec_pipe {
  * at most REC_PIPE_DATA_MAX bytes (the whole payload).
  */
 #define REC_PIPE_DATA_MAX (64u * 1024u)
+
+/*
+ * After a deleted file's `file`: what it was; the tail is the path it had (without the kernel's
+ * " (deleted)"), where restore creates it again, opens it and deletes it.
+ */
+struct rec_ghost_file {
+	uint64_t size; /* of the content, in ghost_data records after the first file of the inode */
+	uint64_t dev;  /* st_dev and st_ino it had: the files of one inode share one again */
+	uint64_t ino;
+	uint32_t mode; /* st_mode */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t mtime_nsec;
+	uint64_t mtime_sec;
+};
+
+/*
+ * REC_GHOST_DATA: the content of a deleted file, in order, in records of at most
+ * REC_GHOST_DATA_MAX bytes (the whole payload), after the first file of its inode.
+ */
+#define REC_GHOST_DATA_MAX (64u * 1024u)
+
+/*
+ * REC_LINK_REMAP: after the path_file of a file deleted while open but linked elsewhere, which
+ * --link-remap linked back at dump under the path_file's path: the whole payload is the path it
+ * had been opened through (a string). Restore opens the link, then removes it.
+ */
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

@@ -11,15 +11,23 @@
 #include "restore/restore.h"
 
 static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
-    [FILE_REGULAR] = &path_file_restorer,
-    [FILE_DIRECTORY] = &path_file_restorer,
-    [FILE_CHARDEV] = &path_file_restorer,
-    [FILE_PIPE] = &pipe_restorer,
-    [FILE_FIFO] = &pipe_restorer,
+    [FILE_REGULAR] = &path_file_restorer, [FILE_DIRECTORY] = &path_file_restorer,
+    [FILE_CHARDEV] = &path_file_restorer, [FILE_PIPE] = &pipe_restorer,
+    [FILE_FIFO] = &pipe_restorer,	  [FILE_GHOST] = &ghost_restorer,
 };
 
 /* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
 #define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+int reopen_flags(const struct image_file *f)
+{
+	int flags = f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL);
+
+	/* An O_TMPFILE file is reopened as the file it now is (O_TMPFILE includes O_DIRECTORY). */
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		flags &= ~O_TMPFILE;
+	return flags | O_NOCTTY | O_CLOEXEC;
+}
 
 static int bad(const struct img *img, const char *why)
 {

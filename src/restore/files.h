@@ -43,10 +43,14 @@ struct file_restorer {
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
+/* ghost.c: files deleted while open, whose content is in the images */
+extern const struct file_restorer ghost_restorer;
 /* pipe.c: pipes and named FIFOs */
 extern const struct file_restorer pipe_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
+/* The flags to open f again with: as it was opened, less what only creates, close-on-exec. */
+int reopen_flags(const struct image_file *f);
 /* Every file, opened at base or above; then the settle pass. */
 int open_file_pool(struct file_pool *pool, int base);
 /* The highest descriptor of the pool, plus one. */

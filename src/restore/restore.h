@@ -17,6 +17,7 @@ struct restore_opts {
 	int shell_job; /* terminal descriptors become cryo's terminal */
 	const char *pidfile;
 	int display_stats; /* times and page counts on stdout once the tree runs */
+	int file_locks;	   /* the images' file locks are taken again; without, they are refused */
 };
 
 int cryo_restore(const struct restore_opts *opts);

@@ -214,6 +214,9 @@ static const struct sample samples[] = {
     {REC_PATH_FILE, sizeof(struct rec_path_file), "/tmp/odd \"name\"\n\x01\xff", 0},
     {REC_PIPE, sizeof(struct rec_pipe), NULL, 0},
     {REC_PIPE_DATA, 0, NULL, 100},
+    {REC_GHOST_FILE, sizeof(struct rec_ghost_file), "/tmp/a deleted file", 0},
+    {REC_GHOST_DATA, 0, NULL, 200},
+    {REC_LINK_REMAP, 0, "/tmp/its old name", 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
