@@ -167,6 +167,8 @@ static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t 
 	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
 	if (!ret)
 		ret = dumpers[rec.kind].dump(d, &files->img);
+	if (!ret)
+		ret = dump_description_locks(d, &files->img);
 	if (ret)
 		return ret;
 	grown[files->nr++] = (struct known_file){d->st.st_dev, d->st.st_ino, d->pid, d->fd, rec.id};
@@ -174,29 +176,53 @@ static int add_file(struct file_table *files, const struct dump_fd *d, uint32_t 
 	return 0;
 }
 
+/* An fd of the process before the i-th has the same open file description. */
+static int seen_in_process(const uint32_t *ids, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (ids[j] == ids[i])
+			return 1;
+	return 0;
+}
+
+static int write_fd(struct img *img, struct file_table *files, pid_t pid, int fd, uint32_t *ids,
+		    size_t i)
+{
+	struct rec_fd rec = {.fd = fd};
+	struct dump_fd d;
+	int ret;
+
+	ret = describe_fd(files, pid, fd, &d);
+	if (!ret)
+		ret = check_fd_locks(&d);
+	if (ret)
+		return ret;
+	rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+	rec.file_id = find_known(files, &d);
+	if (!rec.file_id)
+		ret = add_file(files, &d, &rec.file_id);
+	if (!ret)
+		ret = img_write(img, REC_FD, &rec, sizeof(rec));
+	ids[i] = rec.file_id;
+	/* fdinfo shows the process's POSIX locks under every fd of the description. */
+	if (!ret && !seen_in_process(ids, i))
+		ret = dump_posix_locks(&d, img);
+	return ret;
+}
+
 static int write_fds(struct img *img, struct file_table *files, pid_t pid, const int *fds,
 		     size_t nr)
 {
-	struct dump_fd d;
+	uint32_t *ids = calloc(nr + 1, sizeof(*ids));
 	size_t i;
-	int ret;
+	int ret = ids ? 0 : -ENOMEM;
 
-	for (i = 0; i < nr; i++) {
-		struct rec_fd rec = {.fd = fds[i]};
-
-		ret = describe_fd(files, pid, fds[i], &d);
-		if (ret)
-			return ret;
-		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
-		rec.file_id = find_known(files, &d);
-		if (!rec.file_id)
-			ret = add_file(files, &d, &rec.file_id);
-		if (!ret)
-			ret = img_write(img, REC_FD, &rec, sizeof(rec));
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (i = 0; i < nr && !ret; i++)
+		ret = write_fd(img, files, pid, fds[i], ids, i);
+	free(ids);
+	return ret;
 }
 
 int dump_files(struct dump_task *t, struct file_table *files)

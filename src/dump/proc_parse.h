@@ -79,12 +79,30 @@ struct proc_status {
 int proc_parse_status(pid_t pid, struct proc_status *st);
 int proc_parse_status_buf(const char *buf, size_t len, struct proc_status *st);
 
+/* A "lock:" line of fdinfo: a lock held through the descriptor (a lock waited for is not one). */
+enum proc_lock_kind {
+	PROC_LOCK_OTHER = 0, /* a lease, a delegation: only its name is read */
+	PROC_LOCK_FLOCK = 1,
+	PROC_LOCK_POSIX = 2,
+	PROC_LOCK_OFD = 3,
+};
+struct proc_lock {
+	uint32_t kind;	/* enum proc_lock_kind */
+	uint32_t write; /* 1: WRITE, 0: READ */
+	uint64_t start;
+	uint64_t end; /* the last byte, UINT64_MAX for "EOF" */
+};
+#define PROC_FDINFO_MAX_LOCKS 16
+
 /* /proc/PID/fdinfo/FD. */
 struct proc_fdinfo {
 	uint64_t pos;
 	uint32_t flags; /* octal in the file: O_* | O_CLOEXEC for close-on-exec */
 	uint32_t mnt_id;
 	uint64_t ino;
+	uint32_t nr_locks;
+	uint32_t pad;
+	struct proc_lock locks[PROC_FDINFO_MAX_LOCKS];
 };
 int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
 int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi);

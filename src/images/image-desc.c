@@ -201,6 +201,14 @@ static const struct rec_field ghost_file_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field file_lock_fields[] = {
+    FIELD(rec_file_lock, kind, U32),
+    FIELD(rec_file_lock, write, U32),
+    FIELD(rec_file_lock, start, U64),
+    FIELD(rec_file_lock, len, U64),
+    END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -246,6 +254,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_GHOST_FILE] = WITH_PATH("ghost_file", rec_ghost_file, "path", ghost_file_fields),
     [REC_GHOST_DATA] = {"ghost_data", 0, 1, REC_GHOST_DATA_MAX, TAIL_BYTES, "data", NULL},
     [REC_LINK_REMAP] = {"link_remap", 0, 1, PATH_MAX, TAIL_STR, "path", NULL},
+    [REC_FILE_LOCK] = FIXED("file_lock", rec_file_lock, file_lock_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

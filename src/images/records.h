@@ -59,6 +59,7 @@ enum rec_type {
 	REC_GHOST_FILE = 27,
 	REC_GHOST_DATA = 28,
 	REC_LINK_REMAP = 29,
+	REC_FILE_LOCK = 30,
 	REC_TYPE_MAX
 };
 
@@ -343,6 +344,24 @@ struct rec_ghost_file {
  * --link-remap linked back at dump under the path_file's path: the whole payload is the path it
  * had been opened through (a string). Restore opens the link, then removes it.
  */
+
+enum rec_lock_kind {
+	FILE_LOCK_FLOCK = 1, /* flock(2): held by the open file description */
+	FILE_LOCK_POSIX = 2, /* fcntl(F_SETLK): held by the process */
+	FILE_LOCK_OFD = 3,   /* fcntl(F_OFD_SETLK): held by the open file description */
+};
+
+/*
+ * A file lock (--file-locks): flock and OFD locks in files.img after the records of the open
+ * file description that holds them; POSIX locks in fds-PID.img after the fd they were taken
+ * through (the first of that open file description in the process).
+ */
+struct rec_file_lock {
+	uint32_t kind;	/* enum rec_lock_kind */
+	uint32_t write; /* 1: exclusive (F_WRLCK, LOCK_EX), 0: shared (F_RDLCK, LOCK_SH) */
+	uint64_t start; /* the byte range, as fcntl takes it; 0, 0 for flock */
+	uint64_t len;	/* 0: to the end of the file, however long */
+};
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

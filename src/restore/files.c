@@ -60,6 +60,10 @@ static int take_record(struct file_pool *pool, const struct img *img, const stru
 		return add_file(pool, img, rec);
 	if (!f)
 		return bad(img, "a record before the first file");
+	if (rec->type == REC_FILE_LOCK)
+		return add_description_lock(f, img, rec);
+	if (f->nr_locks)
+		return bad(img, "a file's record after its locks");
 	return restorers[f->rec.kind]->load(f, img, rec);
 }
 
@@ -96,6 +100,8 @@ static int open_file(struct file_pool *pool, struct image_file *f, int base)
 	if ((fcntl(fd, F_GETFL) & SETFL_FLAGS) != (int)(f->rec.open_flags & SETFL_FLAGS) &&
 	    fcntl(fd, F_SETFL, f->rec.open_flags & SETFL_FLAGS))
 		ret = pr_perror("cannot set the flags of file %u", f->rec.id);
+	if (!ret)
+		ret = take_description_locks(f, fd);
 	f->fd = ret ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, base);
 	if (!ret && f->fd < 0)
 		ret = pr_perror("cannot move file %u above the tree's descriptors", f->rec.id);
@@ -144,8 +150,10 @@ void free_file_pool(struct file_pool *pool)
 	size_t i;
 
 	close_file_pool(pool);
-	for (i = 0; i < pool->nr; i++)
+	for (i = 0; i < pool->nr; i++) {
 		restorers[pool->files[i].rec.kind]->release(&pool->files[i]);
+		free(pool->files[i].locks);
+	}
 	free(pool->files);
 	pool->files = NULL;
 	pool->nr = 0;

@@ -19,6 +19,8 @@ struct image_file {
 	struct rec_file rec;
 	void *priv; /* its family's records, as its loader keeps them */
 	int fd;	    /* in the pool; -1 until opened */
+	struct rec_file_lock *locks; /* flock and OFD locks it holds */
+	size_t nr_locks;
 };
 
 struct file_pool {
@@ -49,6 +51,10 @@ extern const struct file_restorer ghost_restorer;
 extern const struct file_restorer pipe_restorer;
 
 int load_files(int dirfd, struct file_pool *pool);
+/* file-lock.c: a flock or OFD lock of files.img, for f. */
+int add_description_lock(struct image_file *f, const struct img *img, const struct img_rec *rec);
+/* file-lock.c: f's flock and OFD locks, taken on fd. */
+int take_description_locks(const struct image_file *f, int fd);
 /* The flags to open f again with: as it was opened, less what only creates, close-on-exec. */
 int reopen_flags(const struct image_file *f);
 /* Every file, opened at base or above; then the settle pass. */

@@ -306,6 +306,9 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	stats_phase_end(STATS_MEMORY);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
+	/* Last: closing any descriptor of a file (premap does) drops the POSIX locks on it. */
+	if (!ret)
+		ret = restore_posix_locks(ti);
 	if (ret)
 		_exit(1);
 	if (idx == 0 && tree->detach)

@@ -91,6 +91,11 @@ struct bootstrap_report {
 	struct bootstrap bs;
 };
 
+/* file-lock.c: the images hold no lock, or --file-locks allows them. */
+int check_file_locks(const struct restore_tree *tree, int allowed);
+/* file-lock.c (in the process, once the pool is closed): its POSIX locks. */
+int restore_posix_locks(const struct task_image *ti);
+
 /* pstree.c: pstree.img, and the images of every live process, checked. */
 int load_restore_tree(int dirfd, uint32_t root_pid, uint32_t nr_tasks, struct restore_tree *tree);
 void free_restore_tree(struct restore_tree *tree);

@@ -107,8 +107,8 @@ static void check_same(const char *what, const struct flagged *f)
 
 	wl_check(flags == f->flags, "%s (fd %d): flags %#o, want %#o", what, f->fd, flags,
 		 f->flags);
-	wl_check(offset == f->offset, "%s (fd %d): offset %ld, want %ld", what, f->fd,
-		 (long)offset, (long)f->offset);
+	wl_check(offset == f->offset, "%s (fd %d): offset %ld, want %ld", what, f->fd, (long)offset,
+		 (long)f->offset);
 	wl_check(!fstat(f->fd, &st) && st.st_ino == f->ino, "%s (fd %d): not the same file", what,
 		 f->fd);
 }
@@ -119,8 +119,8 @@ static void check_append(void)
 	struct stat st;
 
 	check_same("O_APPEND", &append);
-	wl_check(write(APPEND_FD, &token, sizeof(token)) == sizeof(token) && !stat(data_path, &st) &&
-		     st.st_size == SIZE + sizeof(token),
+	wl_check(write(APPEND_FD, &token, sizeof(token)) == sizeof(token) &&
+		     !stat(data_path, &st) && st.st_size == SIZE + sizeof(token),
 		 "O_APPEND: the write did not go to the end");
 	wl_check(pread(nonblock.fd, &got, sizeof(got), SIZE) == sizeof(got) && got == token,
 		 "O_APPEND: the end of the file is not what was written");
