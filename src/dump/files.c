@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/major.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -28,6 +30,7 @@ static const struct file_dumper dumpers[FILE_KIND_MAX] = {
     [FILE_PIPE] = {"pipe", dump_pipe},
     [FILE_FIFO] = {"named FIFO", dump_fifo},
     [FILE_GHOST] = {"deleted file", dump_ghost},
+    [FILE_PTY] = {"pty master", dump_pty},
 };
 
 /* An open file description already written, and one descriptor that has it. */
@@ -94,7 +97,8 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 		*kind = FILE_DIRECTORY;
 		break;
 	case S_IFCHR:
-		*kind = FILE_CHARDEV;
+		/* /dev/ptmx, or /dev/pts/ptmx: its open file description is a pty master. */
+		*kind = d->st.st_rdev == makedev(TTYAUX_MAJOR, 2) ? FILE_PTY : FILE_CHARDEV;
 		break;
 	case S_IFIFO:
 		*kind = strncmp(d->link, "pipe:[", 6) ? FILE_FIFO : FILE_PIPE;

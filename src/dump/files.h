@@ -57,6 +57,9 @@ int dump_link_remap(const struct dump_fd *d, struct img *img);
 /* The end of the dump: the links it made are removed if it failed, kept if not. */
 void end_link_remaps(struct file_table *files, int failed);
 
+/* tty.c: a pty master: the pair's index, settings and session. */
+int dump_pty(const struct dump_fd *d, struct img *img);
+
 /* file-lock.c: refuse d's locks without --file-locks, and leases. */
 int check_fd_locks(const struct dump_fd *d);
 /* file-lock.c: d's flock and OFD locks, after its open file description's records. */

@@ -209,6 +209,19 @@ static const struct rec_field file_lock_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field pty_fields[] = {
+    FIELD(rec_pty, index, U32),	     FIELD(rec_pty, locked, U32),
+    FIELD(rec_pty, slave_uid, U32),  FIELD(rec_pty, slave_gid, U32),
+    FIELD(rec_pty, slave_mode, U32), FIELD(rec_pty, sid, U32),
+    FIELD(rec_pty, fg_pgid, U32),    FIELD(rec_pty, line, U32),
+    FIELD(rec_pty, iflag, U32),	     FIELD(rec_pty, oflag, U32),
+    FIELD(rec_pty, cflag, U32),	     FIELD(rec_pty, lflag, U32),
+    FIELD(rec_pty, ispeed, U32),     FIELD(rec_pty, ospeed, U32),
+    FIELD(rec_pty, rows, U32),	     FIELD(rec_pty, cols, U32),
+    FIELD(rec_pty, xpixel, U32),     FIELD(rec_pty, ypixel, U32),
+    FIELD(rec_pty, cc, CHARS),	     END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -255,6 +268,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_GHOST_DATA] = {"ghost_data", 0, 1, REC_GHOST_DATA_MAX, TAIL_BYTES, "data", NULL},
     [REC_LINK_REMAP] = {"link_remap", 0, 1, PATH_MAX, TAIL_STR, "path", NULL},
     [REC_FILE_LOCK] = FIXED("file_lock", rec_file_lock, file_lock_fields),
+    [REC_PTY] = FIXED("pty", rec_pty, pty_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

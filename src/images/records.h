@@ -60,6 +60,7 @@ enum rec_type {
 	REC_GHOST_DATA = 28,
 	REC_LINK_REMAP = 29,
 	REC_FILE_LOCK = 30,
+	REC_PTY = 31,
 	REC_TYPE_MAX
 };
 
@@ -268,8 +269,9 @@ enum rec_file_kind {
 	FILE_DIRECTORY = 2,
 	FILE_CHARDEV = 3,
 	FILE_PIPE = 4,
-	FILE_FIFO = 5, /* a named FIFO: a pipe reopened by its path */
+	FILE_FIFO = 5,	/* a named FIFO: a pipe reopened by its path */
 	FILE_GHOST = 6, /* a regular file deleted while open: its content is in the images */
+	FILE_PTY = 7,	/* the master of a pseudo-terminal (/dev/ptmx); its slaves are paths */
 	FILE_KIND_MAX
 };
 
@@ -361,6 +363,25 @@ struct rec_file_lock {
 	uint32_t write; /* 1: exclusive (F_WRLCK, LOCK_EX), 0: shared (F_RDLCK, LOCK_SH) */
 	uint64_t start; /* the byte range, as fcntl takes it; 0, 0 for flock */
 	uint64_t len;	/* 0: to the end of the file, however long */
+};
+
+/*
+ * After a pty master's `file`: the pseudo-terminal, its settings (those of its slave side, which
+ * the master's ioctls reach) and which session has it as controlling terminal. Its slaves are
+ * character devices of files.img (path /dev/pts/INDEX, rdev major 136 to 143), opened through
+ * this master at restore.
+ */
+struct rec_pty {
+	uint32_t index;	 /* TIOCGPTN: N of /dev/pts/N */
+	uint32_t locked; /* TIOCGPTLCK: the slave cannot be opened yet (no unlockpt) */
+	uint32_t slave_uid, slave_gid, slave_mode; /* of /dev/pts/N */
+	uint32_t sid;	  /* TIOCGSID: the session it is the controlling terminal of, or 0 */
+	uint32_t fg_pgid; /* TIOCGPGRP: that session's foreground process group, or 0 */
+	uint32_t line;	  /* termios2 (TCGETS2): c_line, the line discipline */
+	uint32_t iflag, oflag, cflag, lflag;
+	uint32_t ispeed, ospeed;
+	uint32_t rows, cols, xpixel, ypixel; /* TIOCGWINSZ */
+	char cc[20];			     /* c_cc, 19 control characters, and a zero */
 };
 
 /*

@@ -87,8 +87,13 @@ static int open_path_file(struct file_pool *pool, struct image_file *f)
 	int flags = reopen_flags(f);
 	int job_tty = pool->tty[0] && S_ISCHR(p->rec.mode) && is_terminal_path(p->path);
 	const char *path = job_tty ? pool->tty : p->path;
-	int fd = open(path, flags), ret;
+	int fd, ret;
 
+	/* The slave of a pty of the tree: through its master, whatever its index now. */
+	fd = S_ISCHR(p->rec.mode) ? open_pty_slave(pool, p->rec.rdev, flags) : -ENOENT;
+	if (fd != -ENOENT)
+		return fd;
+	fd = open(path, flags);
 	if (fd < 0)
 		return pr_perror("cannot open %s again", path);
 	ret = job_tty ? 0 : check_same_file(p, fd);

@@ -11,9 +11,13 @@
 #include "restore/restore.h"
 
 static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
-    [FILE_REGULAR] = &path_file_restorer, [FILE_DIRECTORY] = &path_file_restorer,
-    [FILE_CHARDEV] = &path_file_restorer, [FILE_PIPE] = &pipe_restorer,
-    [FILE_FIFO] = &pipe_restorer,	  [FILE_GHOST] = &ghost_restorer,
+    [FILE_REGULAR] = &path_file_restorer,
+    [FILE_DIRECTORY] = &path_file_restorer,
+    [FILE_CHARDEV] = &path_file_restorer,
+    [FILE_PIPE] = &pipe_restorer,
+    [FILE_FIFO] = &pipe_restorer,
+    [FILE_GHOST] = &ghost_restorer,
+    [FILE_PTY] = &pty_restorer,
 };
 
 /* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
@@ -112,11 +116,14 @@ static int open_file(struct file_pool *pool, struct image_file *f, int base)
 int open_file_pool(struct file_pool *pool, int base)
 {
 	size_t i;
-	int ret = 0;
+	int ret = 0, pass;
 
 	pool->base = base;
-	for (i = 0; i < pool->nr && !ret; i++)
-		ret = open_file(pool, &pool->files[i], base);
+	/* Those others open through first (pty masters), then the rest. */
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; i < pool->nr && !ret; i++)
+			if (restorers[pool->files[i].rec.kind]->opens_first == pass)
+				ret = open_file(pool, &pool->files[i], base);
 	for (i = 0; i < pool->nr; i++)
 		if (restorers[pool->files[i].rec.kind]->settle)
 			restorers[pool->files[i].rec.kind]->settle(&pool->files[i]);

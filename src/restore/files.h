@@ -41,10 +41,15 @@ struct file_restorer {
 	/* Once every file is open: drop what open kept aside (NULL: nothing). */
 	void (*settle)(struct image_file *f);
 	void (*release)(struct image_file *f);
+	int opens_first; /* others open through it: opened before the rest */
 };
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
+/* tty.c: pty masters */
+extern const struct file_restorer pty_restorer;
+/* tty.c: the slave of a pty of the pool, by its dumped rdev; -ENOENT if not one of the pool's. */
+int open_pty_slave(const struct file_pool *pool, uint32_t rdev, int flags);
 /* ghost.c: files deleted while open, whose content is in the images */
 extern const struct file_restorer ghost_restorer;
 /* pipe.c: pipes and named FIFOs */

@@ -190,6 +190,9 @@ static int restore_family(struct restore_tree *tree, const struct rec_process *p
 		ret = create_children(tree, p->pid, 1);
 	if (!ret)
 		ret = restore_session(p);
+	/* Before the session's other processes exist: they find it has its terminal. */
+	if (!ret && !p->zombie)
+		ret = restore_ctty(&tree->files, p);
 	if (!ret)
 		ret = create_children(tree, p->pid, 0);
 	if (!ret)

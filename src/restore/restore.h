@@ -96,6 +96,10 @@ int check_file_locks(const struct restore_tree *tree, int allowed);
 /* file-lock.c (in the process, once the pool is closed): its POSIX locks. */
 int restore_posix_locks(const struct task_image *ti);
 
+/* tty.c (in the process, once in its session and group): the pty it had as controlling
+ * terminal, and its group in the pty's foreground. */
+int restore_ctty(const struct file_pool *pool, const struct rec_process *p);
+
 /* pstree.c: pstree.img, and the images of every live process, checked. */
 int load_restore_tree(int dirfd, uint32_t root_pid, uint32_t nr_tasks, struct restore_tree *tree);
 void free_restore_tree(struct restore_tree *tree);
