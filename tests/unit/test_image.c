@@ -1011,6 +1011,7 @@ static void write_show_dir(int dirfd)
 	struct rec_fd fd = {.fd = 3, .file_id = 1};
 	struct rec_file file = {.id = 1, .kind = FILE_REGULAR};
 	struct rec_path_file path_file = {.size = 10};
+	struct rec_file_lock lock = {.kind = FILE_LOCK_FLOCK, .write = 1};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	uint64_t auxv[4] = {6, 4096, 0, 0};
 	uint8_t page[IMG_PAGE_SIZE] = {0};
@@ -1048,6 +1049,7 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write_str(&img, REC_PATH_FILE, &path_file, sizeof(path_file),
 				       "a\"b\\c\nd\x01\xff\xc3\xa9"),
 			 0);
+	assert_int_equal(img_write(&img, REC_FILE_LOCK, &lock, sizeof(lock)), 0);
 	assert_int_equal(img_close(&img), 0);
 	put_file(dirfd, "notes.txt", "not an image", 12);
 }
@@ -1097,6 +1099,7 @@ static void test_show(void **state)
 	    "{\"type\": \"file\", \"id\": 1, \"kind\": 1,",
 	    "{\"type\": \"path_file\", \"size\": 10,",
 	    "\"path\": \"a\\\"b\\\\c\\u000ad\\u0001\\u00ff\xc3\xa9\"}",
+	    "{\"type\": \"file_lock\", \"kind\": 1, \"write\": 1, \"start\": 0, \"len\": 0}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",
