@@ -4,11 +4,15 @@
  * pty): cryo takes a descriptor of its own on the very open file description (pidfd_getfd) and
  * reads what the master's ioctls tell of the pair: its index, lock, settings (termios2), window
  * size, and which session has it as controlling terminal. Its slaves stay character devices
- * reopened by path, which restore opens through the master instead. The bytes in flight in a pty
- * are not carried over: the dump says so in the log.
+ * reopened by path, which restore opens through the master instead. The bytes the slave side
+ * wrote and the master has not read are read out, and put back at once (see common/pty.c); those
+ * the master wrote and the slave side has not read are not carried over: the log says so.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -17,6 +21,7 @@
 #include <asm/termbits.h>
 
 #include "common/log.h"
+#include "common/pty.h"
 #include "dump/files.h"
 
 /* The master's descriptor in the target, as one of cryo's. */
@@ -72,12 +77,64 @@ static int read_slave(const struct dump_fd *d, struct rec_pty *rec)
 	return 0;
 }
 
+/* What the master has to read: read out, then put back as it was. */
+static int take_unread(int fd, const struct termios2 *t, uint8_t **buf, size_t *len)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int pending = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (ioctl(fd, FIONREAD, &pending) || pending <= 0)
+		return 0;
+	*buf = malloc(pending);
+	if (!*buf)
+		return -ENOMEM;
+	/* poll first: the tree's descriptor, which this one shares, may block. */
+	while (*len < (size_t)pending && poll(&p, 1, 0) == 1 &&
+	       (n = read(fd, *buf + *len, pending - *len)) > 0)
+		*len += n;
+	return pty_refill(fd, t, *buf, *len);
+}
+
+static int write_unread(struct img *img, const uint8_t *buf, size_t len)
+{
+	size_t off, n;
+	int ret = 0;
+
+	for (off = 0; off < len && !ret; off += n) {
+		n = len - off < REC_PTY_DATA_MAX ? len - off : REC_PTY_DATA_MAX;
+		ret = img_write(img, REC_PTY_DATA, buf + off, n);
+	}
+	return ret;
+}
+
+/*
+ * What the slave side has to read is in its line discipline, edited (canonical mode): it cannot be
+ * read out without a trace, only counted, through a slave of cryo's own.
+ */
+static void warn_unread_input(const struct dump_fd *d, int fd, const struct rec_pty *rec)
+{
+	int slave = ioctl(fd, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), n = 0;
+
+	if (slave < 0)
+		return;
+	if (!ioctl(slave, FIONREAD, &n) && n > 0)
+		pr_warn("pty %u (fd %d of %d): %d bytes its slave side has not read are not "
+			"carried over",
+			rec->index, d->fd, d->pid, n);
+	close(slave);
+}
+
 int dump_pty(const struct dump_fd *d, struct img *img)
 {
 	struct rec_pty rec = {0};
 	struct termios2 t;
 	struct winsize ws;
-	int fd = grab_master(d), locked = 0, pending = 0, ret;
+	int fd = grab_master(d), locked = 0, ret;
+	uint8_t *unread = NULL;
+	size_t len = 0;
 
 	if (fd < 0)
 		return fd;
@@ -89,12 +146,14 @@ int dump_pty(const struct dump_fd *d, struct img *img)
 	if (!ret) {
 		rec.locked = locked;
 		read_settings(fd, &rec, &t, &ws);
-		if (!ioctl(fd, FIONREAD, &pending) && pending)
-			pr_warn("pty %u (fd %d of %d): %d bytes its master has not read are not "
-				"carried over",
-				rec.index, d->fd, d->pid, pending);
-		ret = img_write(img, REC_PTY, &rec, sizeof(rec));
+		warn_unread_input(d, fd, &rec);
+		ret = take_unread(fd, &t, &unread, &len);
 	}
+	if (!ret)
+		ret = img_write(img, REC_PTY, &rec, sizeof(rec));
+	if (!ret)
+		ret = write_unread(img, unread, len);
+	free(unread);
 	close(fd);
 	return ret;
 }

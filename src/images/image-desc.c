@@ -269,6 +269,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_LINK_REMAP] = {"link_remap", 0, 1, PATH_MAX, TAIL_STR, "path", NULL},
     [REC_FILE_LOCK] = FIXED("file_lock", rec_file_lock, file_lock_fields),
     [REC_PTY] = FIXED("pty", rec_pty, pty_fields),
+    [REC_PTY_DATA] = {"pty_data", 0, 1, REC_PTY_DATA_MAX, TAIL_BYTES, "data", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

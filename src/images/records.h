@@ -61,6 +61,7 @@ enum rec_type {
 	REC_LINK_REMAP = 29,
 	REC_FILE_LOCK = 30,
 	REC_PTY = 31,
+	REC_PTY_DATA = 32,
 	REC_TYPE_MAX
 };
 
@@ -383,6 +384,12 @@ struct rec_pty {
 	uint32_t rows, cols, xpixel, ypixel; /* TIOCGWINSZ */
 	char cc[20];			     /* c_cc, 19 control characters, and a zero */
 };
+
+/*
+ * REC_PTY_DATA: after a pty's `pty`, the bytes its slave side wrote that its master had not read
+ * yet, in order, in records of at most REC_PTY_DATA_MAX bytes (the whole payload).
+ */
+#define REC_PTY_DATA_MAX (64u * 1024u)
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

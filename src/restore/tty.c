@@ -4,10 +4,10 @@
  * index: to get the pty's old index back, cryo keeps opening masters until it has that index
  * (and closes the others); if the index is taken, the pty comes back under another, which the
  * log says. The master gets its pair's settings back (termios2, window size, lock, owner and
- * mode of the slave). Masters are opened before the other files: the slaves of a pty of the tree
- * are opened through their master (TIOCGPTPEER), whatever their index now. A session leader
- * whose controlling terminal it was takes it again (TIOCSCTTY), and the leader of its
- * foreground group makes that group the foreground one again.
+ * mode of the slave), and what it had not read yet (see common/pty.c). Masters are opened before
+ * the other files: the slaves of a pty of the tree are opened through their master (TIOCGPTPEER),
+ * whatever their index now. A session leader whose controlling terminal it was takes it again
+ * (TIOCSCTTY), and the leader of its foreground group makes that group the foreground one again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <linux/major.h>
 
 #include "common/log.h"
+#include "common/pty.h"
 #include "restore/files.h"
 #include "restore/restore.h"
 
@@ -31,14 +32,30 @@
 
 struct pty_file {
 	struct rec_pty rec;
-	uint32_t index; /* the one it has now */
+	uint32_t index;	 /* the one it has now */
+	uint8_t *unread; /* what the master had not read */
+	size_t len;
 };
+
+static int load_unread(struct pty_file *p, const struct img_rec *rec)
+{
+	uint8_t *grown = realloc(p->unread, p->len + rec->len);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + p->len, rec->data, rec->len);
+	p->unread = grown;
+	p->len += rec->len;
+	return 0;
+}
 
 static int load_pty(struct image_file *f, const struct img *img, const struct img_rec *rec)
 {
-	struct pty_file *p;
+	struct pty_file *p = f->priv;
 
-	if (rec->type != REC_PTY || f->priv) {
+	if (rec->type == REC_PTY_DATA && p)
+		return load_unread(p, rec);
+	if (rec->type != REC_PTY || p) {
 		pr_err("%s: file %u: unexpected record %u", img->name, f->rec.id, rec->type);
 		return -EINVAL;
 	}
@@ -108,6 +125,8 @@ static int set_settings(int fd, const struct pty_file *p)
 		return pr_perror("cannot unlock pty %u", p->index);
 	if (ioctl(fd, TCSETS2, &t) || ioctl(fd, TIOCSWINSZ, &ws))
 		return pr_perror("cannot set the settings of pty %u", p->index);
+	if (pty_refill(fd, &t, p->unread, p->len))
+		return -EIO;
 	if (chown(slave, r->slave_uid, r->slave_gid) || chmod(slave, r->slave_mode))
 		return pr_perror("cannot set the owner and mode of %s", slave);
 	return 0;
@@ -131,7 +150,11 @@ static int open_pty(struct file_pool *pool, struct image_file *f)
 
 static void release_pty(struct image_file *f)
 {
-	free(f->priv);
+	struct pty_file *p = f->priv;
+
+	if (p)
+		free(p->unread);
+	free(p);
 }
 
 const struct file_restorer pty_restorer = {

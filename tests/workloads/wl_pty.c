@@ -8,7 +8,10 @@
  *                  controlling terminal (TIOCSCTTY);
  *   job            its child, leading a group of its own that is the terminal's foreground job.
  *
- * After go: the master has its pty's index back (unless another pty took it meanwhile, which is
+ * The job writes a line on the terminal before READY, which the master does not read before go.
+ *
+ * After go: the master reads that line first, as it was written (once); the master has its pty's
+ * index back (unless another pty took it meanwhile, which is
  * noted), its settings and window size; the session's controlling terminal is that pty
  * (/proc/self/stat tty_nr, getsid, tcgetsid) and its foreground group the job's (tcgetpgrp); the
  * job, in the foreground, reads a line written on the master (a background reader would be
@@ -89,6 +92,7 @@ static int run_job(void)
 	char line[64] = {0}, want[64];
 	ssize_t n;
 
+	dprintf(SLAVE_FD, "early %lx\n", (unsigned long)token);
 	wl_wait_go();
 	check_ctty("job", getpgrp());
 	snprintf(want, sizeof(want), "%lx\n", (unsigned long)token);
@@ -126,17 +130,42 @@ static int run_session(void)
 	return status == 0 && wl_finish() == 0 ? 0 : 1;
 }
 
-/* Wait until the session's job is in the foreground of the pty, before READY. */
-static void wait_foreground(void)
+/* What the job writes first, as the master reads it (ONLCR). */
+static void early_line(char *buf, size_t size)
+{
+	snprintf(buf, size, "early %lx\r\n", (unsigned long)token);
+}
+
+/* Before READY: the session's job is in the foreground of the pty, and its line is there. */
+static void wait_job(void)
 {
 	int64_t deadline = wl_now_ns() + 10ll * 1000000000;
 	pid_t fg = 0;
+	char early[64];
+	int n = 0;
 
-	while ((ioctl(master, TIOCGPGRP, &fg) || fg <= 0 || fg == session) &&
+	early_line(early, sizeof(early));
+	while ((ioctl(master, TIOCGPGRP, &fg) || fg <= 0 || fg == session ||
+		ioctl(master, FIONREAD, &n) || n < (int)strlen(early)) &&
 	       wl_now_ns() < deadline)
 		usleep(1000);
-	if (fg <= 0 || fg == session)
-		wl_die("the job never took the foreground of the pty");
+	if (fg <= 0 || fg == session || n != (int)strlen(early))
+		wl_die("the job never took the foreground of the pty, or wrote %d bytes", n);
+}
+
+/* The line the job wrote before READY is the first thing the master reads. */
+static void check_early(void)
+{
+	struct pollfd p = {.fd = master, .events = POLLIN};
+	char got[64] = {0}, want[64];
+	size_t len = 0;
+	ssize_t n;
+
+	early_line(want, sizeof(want));
+	while (len < strlen(want) && poll(&p, 1, TIMEOUT_MS) == 1 &&
+	       (n = read(master, got + len, strlen(want) - len)) > 0)
+		len += n;
+	wl_check(!strcmp(got, want), "the master read \"%s\" first, want \"%s\"", got, want);
 }
 
 static void check_master(void)
@@ -196,11 +225,12 @@ int main(int argc, char **argv)
 		wl_die("fork: %s", strerror(errno));
 	if (session == 0)
 		_exit(run_session());
-	wait_foreground();
+	wait_job();
 	wl_ready();
 	wl_wait_go();
 
 	check_master();
+	check_early();
 	check_flow();
 	waitpid(session, &status, 0);
 	wl_check(status == 0, "the session ended with %#x", status);
