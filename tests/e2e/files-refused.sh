@@ -10,7 +10,9 @@
 #     --link-remap that fails later removes the link it made;
 #   - a regular file whose size changed between dump and restore: the restore is refused, and
 #     goes through once the file has its size again;
-#   - a process holding a file lock, dumped without --file-locks: refused, naming it.
+#   - a process holding a file lock, dumped without --file-locks: refused, naming it; images
+#     holding a lock, restored without --file-locks: refused, then restored with it;
+#   - a ghost limit that is not a size: refused.
 source "$(dirname "$0")/lib.sh"
 
 dir=$tmp/files
@@ -67,3 +69,18 @@ kill -KILL "$pid"
 
 holder 'exec 3>locked && flock 3'
 refused "a process holding a flock, without --file-locks"
+holder 'exec 3>locked && flock 3'
+cryo_dump "$pid" "$tmp/img-locks" --file-locks
+wait_dumped_gone "$pid"
+expect_error "images holding a lock, restored without --file-locks" \
+	"$CRYO" restore -D "$tmp/img-locks" -d
+pid_free "$pid" || fail "a failed restore left process $pid behind"
+cryo_restore_detached "$tmp/img-locks" "$pid" --file-locks
+flock -n "$dir/locked" true && fail "the restored process does not hold its flock"
+kill -KILL "$pid"
+
+holder true
+for limit in 12X -1 '' 99999999999G; do
+	expect_error "--ghost-limit '$limit'" "$CRYO" dump -t "$pid" -D "$tmp" --ghost-limit "$limit"
+done
+untouched "$pid" || fail "process $pid was left stopped, traced or dead"
