@@ -24,7 +24,7 @@
 #include "restore/files.h"
 
 struct pipe_file {
-	struct rec_path_file fifo; /* a FIFO's: what it was, and its path */
+	struct rec_path_file fifo; /* a FIFO's: what it was (its device), and its path */
 	char path[PATH_MAX];
 	int have_path, have_pipe;
 	struct rec_pipe rec;
@@ -110,9 +110,11 @@ static struct image_file *opened_end(struct file_pool *pool, const struct image_
 
 	for (i = 0; &pool->files[i] != f; i++) {
 		struct image_file *o = &pool->files[i];
+		const struct pipe_file *op = o->priv;
 
-		if (o->rec.kind == f->rec.kind && o->fd >= 0 &&
-		    ((struct pipe_file *)o->priv)->rec.pipe_ino == p->rec.pipe_ino)
+		/* A FIFO's inode number is its file system's: the device tells them apart. */
+		if (o->rec.kind == f->rec.kind && o->fd >= 0 && op->rec.pipe_ino == p->rec.pipe_ino &&
+		    op->fifo.dev == p->fifo.dev)
 			return o;
 	}
 	return NULL;
