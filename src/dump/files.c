@@ -259,8 +259,6 @@ int files_end(struct file_table *files, int ret)
 {
 	if (files->img_open)
 		ret = img_finish(&files->img, ret);
-	files->img_open = 0;
 	free(files->known);
-	files->known = NULL;
 	return ret;
 }

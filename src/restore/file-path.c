@@ -111,8 +111,7 @@ static void settle_path_file(struct image_file *f)
 {
 	struct path_file *p = f->priv;
 
-	/* Every file of the inode opened it by this path: one removes it, the others find it gone.
-	 */
+	/* Every file of the inode opened this link: one removes it, the others find it gone. */
 	if (p->link_remap && f->fd >= 0 && unlink(p->path) && errno != ENOENT)
 		pr_warn("cannot remove the link remap %s: %s", p->path, strerror(errno));
 }
