@@ -76,15 +76,17 @@ static int check_pty(const struct image_file *f)
 	return 0;
 }
 
+/* A new pty (quietly: running out of descriptors on the way to an index is no error). */
 static int new_master(int flags, uint32_t *index)
 {
-	int fd = open("/dev/ptmx", (flags & ~O_ACCMODE) | O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int fd = open("/dev/ptmx", (flags & ~O_ACCMODE) | O_RDWR | O_NOCTTY | O_CLOEXEC), err;
 
 	if (fd < 0)
-		return pr_perror("cannot open /dev/ptmx");
+		return -errno;
 	if (ioctl(fd, TIOCGPTN, index)) {
+		err = -errno;
 		close(fd);
-		return pr_perror("cannot read the index of a new pty");
+		return err;
 	}
 	return fd;
 }
@@ -98,7 +100,13 @@ static int master_at(uint32_t want, int flags, uint32_t *got)
 		others[nr++] = fd; /* below the old index: held until we are past it */
 	while (nr)
 		close(others[--nr]);
-	if (fd >= 0 && *got != want)
+	if (fd < 0)
+		fd = new_master(flags, got);
+	if (fd < 0) {
+		errno = -fd;
+		return pr_perror("cannot open /dev/ptmx for pty %u", want);
+	}
+	if (*got != want)
 		pr_warn("pty %u is taken: it comes back as pty %u", want, *got);
 	return fd;
 }
