@@ -2,8 +2,8 @@
 /*
  * Pseudo-terminals. A pty master (/dev/ptmx) cannot be reopened by its path (that creates a new
  * pty): cryo takes a descriptor of its own on the very open file description (pidfd_getfd) and
- * reads what the master's ioctls tell of the pair: its index, lock, settings (termios2), window
- * size, and which session has it as controlling terminal. Its slaves stay character devices
+ * reads what the master's ioctls tell of the pair: its index, lock, packet mode, settings
+ * (termios2), window size, and which session has it as controlling terminal. Its slaves stay character devices
  * reopened by path, which restore opens through the master instead. The bytes the slave side
  * wrote and the master has not read are read out, and put back at once (see common/pty.c); those
  * the master wrote and the slave side has not read are not carried over: the log says so.
@@ -132,19 +132,20 @@ int dump_pty(const struct dump_fd *d, struct img *img)
 	struct rec_pty rec = {0};
 	struct termios2 t;
 	struct winsize ws;
-	int fd = grab_master(d), locked = 0, ret;
+	int fd = grab_master(d), locked = 0, packet = 0, ret;
 	uint8_t *unread = NULL;
 	size_t len = 0;
 
 	if (fd < 0)
 		return fd;
 	if (ioctl(fd, TIOCGPTN, &rec.index) || ioctl(fd, TIOCGPTLCK, &locked) ||
-	    ioctl(fd, TCGETS2, &t) || ioctl(fd, TIOCGWINSZ, &ws))
+	    ioctl(fd, TIOCGPKT, &packet) || ioctl(fd, TCGETS2, &t) || ioctl(fd, TIOCGWINSZ, &ws))
 		ret = pr_perror("cannot read the pty of fd %d of %d", d->fd, d->pid);
 	else
 		ret = read_slave(d, &rec);
 	if (!ret) {
 		rec.locked = locked;
+		rec.packet = packet;
 		read_settings(fd, &rec, &t, &ws);
 		warn_unread_input(d, fd, &rec);
 		ret = take_unread(fd, &t, &unread, &len);

@@ -219,7 +219,8 @@ static const struct rec_field pty_fields[] = {
     FIELD(rec_pty, ispeed, U32),     FIELD(rec_pty, ospeed, U32),
     FIELD(rec_pty, rows, U32),	     FIELD(rec_pty, cols, U32),
     FIELD(rec_pty, xpixel, U32),     FIELD(rec_pty, ypixel, U32),
-    FIELD(rec_pty, cc, CHARS),	     END_FIELDS,
+    FIELD(rec_pty, cc, CHARS),	     FIELD(rec_pty, packet, U32),
+    END_FIELDS,
 };
 
 /* A record that is its struct and nothing more. */

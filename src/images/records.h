@@ -383,6 +383,7 @@ struct rec_pty {
 	uint32_t ispeed, ospeed;
 	uint32_t rows, cols, xpixel, ypixel; /* TIOCGWINSZ */
 	char cc[20];			     /* c_cc, 19 control characters, and a zero */
+	uint32_t packet;		     /* TIOCGPKT: the master reads in packet mode */
 };
 
 /*

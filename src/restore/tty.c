@@ -3,8 +3,8 @@
  * Pseudo-terminals. A pty master is created by opening /dev/ptmx, which takes the lowest free
  * index: to get the pty's old index back, cryo keeps opening masters until it has that index
  * (and closes the others); if the index is taken, the pty comes back under another, which the
- * log says. The master gets its pair's settings back (termios2, window size, lock, owner and
- * mode of the slave), and what it had not read yet (see common/pty.c). Masters are opened before
+ * log says. The master gets its pair's settings back (termios2, window size, lock, packet mode,
+ * owner and mode of the slave), and what it had not read yet (see common/pty.c). Masters are opened before
  * the other files: the slaves of a pty of the tree are opened through their master (TIOCGPTPEER),
  * whatever their index now. A session leader whose controlling terminal it was takes it again
  * (TIOCSCTTY), and the leader of its foreground group makes that group the foreground one again.
@@ -131,6 +131,8 @@ static int set_settings(int fd, const struct pty_file *p)
 	snprintf(slave, sizeof(slave), "/dev/pts/%u", p->index);
 	if (!r->locked && ioctl(fd, TIOCSPTLCK, &unlock))
 		return pr_perror("cannot unlock pty %u", p->index);
+	if (r->packet && ioctl(fd, TIOCPKT, &r->packet))
+		return pr_perror("cannot put pty %u in packet mode", p->index);
 	if (ioctl(fd, TCSETS2, &t) || ioctl(fd, TIOCSWINSZ, &ws))
 		return pr_perror("cannot set the settings of pty %u", p->index);
 	if (pty_refill(fd, &t, p->unread, p->len))

@@ -10,13 +10,15 @@ tree=$pid
 wait_ready "$tree" "$out"
 cryo_dump "$tree" "$tmp/img"
 wait_dumped_gone "$tree"
-index=$("$CRYO" show "$tmp/img" | grep -o '"type": "pty", "index": [0-9]*' | grep -o '[0-9]*$')
+# The first pty of the images: the one the session has.
+index=$("$CRYO" show "$tmp/img" | grep -o '"type": "pty", "index": [0-9]*' | head -n 1)
+index=${index##* }
 [[ -n $index ]] || fail "no pty in the images"
 
 cat >"$tmp/holder.py" <<'PY'
 import os, sys, time
 held = []
-while not os.path.exists("/dev/pts/" + sys.argv[1]):
+while not os.path.exists("/dev/pts/" + sys.argv[1]) and len(held) < 1000:
     held.append(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
 print("holding", flush=True)
 time.sleep(1000)

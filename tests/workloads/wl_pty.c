@@ -8,6 +8,8 @@
  *                  controlling terminal (TIOCSCTTY);
  *   job            its child, leading a group of its own that is the terminal's foreground job.
  *
+ * A second master, never unlocked (its slave cannot be opened), reads in packet mode.
+ *
  * The job writes a line on the terminal before READY, which the master does not read before go.
  *
  * After go: the master reads that line first, as it was written (once); the master has its pty's
@@ -37,7 +39,7 @@
 #define SLAVE_FD 10
 #define TIMEOUT_MS 20000
 
-static int master;
+static int master, packet_master;
 static unsigned int index_before;
 static struct termios tio_before;
 static struct winsize ws_before;
@@ -60,6 +62,9 @@ static void set_up_master(void)
 		wl_die("pty settings: %s", strerror(errno));
 	tcgetattr(master, &tio_before);
 	token = wl_random_u64();
+	packet_master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (packet_master < 0 || ioctl(packet_master, TIOCPKT, &(int){1}))
+		wl_die("a pty in packet mode: %s", strerror(errno));
 }
 
 /* Its controlling terminal is the pty of the master's index now, with fg as foreground group. */
@@ -197,6 +202,15 @@ static void check_master(void)
 		 ws_before.ws_col);
 }
 
+static void check_packet_master(void)
+{
+	int packet = 0, locked = 0;
+
+	wl_check(!ioctl(packet_master, TIOCGPKT, &packet) && packet == 1 &&
+			 !ioctl(packet_master, TIOCGPTLCK, &locked) && locked == 1,
+		 "the second pty: packet mode %d, locked %d, want 1 and 1", packet, locked);
+}
+
 /* A line to the job through the master, and its answer back. */
 static void check_flow(void)
 {
@@ -230,6 +244,7 @@ int main(int argc, char **argv)
 	wl_wait_go();
 
 	check_master();
+	check_packet_master();
 	check_early();
 	check_flow();
 	waitpid(session, &status, 0);
