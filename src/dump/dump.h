@@ -18,8 +18,8 @@ struct dump_opts {
 	int leave_running;
 	int leave_stopped;
 	int display_stats; /* times and page counts on stdout at the end */
-	int file_locks;	      /* the locks the tree holds are dumped; without, they are refused */
-	int link_remap;	      /* a deleted file still linked elsewhere is linked back at dump */
+	int file_locks;	   /* the locks the tree holds are dumped; without, they are refused */
+	int link_remap;	   /* a deleted file still linked elsewhere is linked back at dump */
 	uint64_t ghost_limit; /* the largest deleted file whose content goes into the images */
 };
 

@@ -3,10 +3,11 @@
  * Pseudo-terminals. A pty master (/dev/ptmx) cannot be reopened by its path (that creates a new
  * pty): cryo takes a descriptor of its own on the very open file description (pidfd_getfd) and
  * reads what the master's ioctls tell of the pair: its index, lock, packet mode, settings
- * (termios2), window size, and which session has it as controlling terminal. Its slaves stay character devices
- * reopened by path, which restore opens through the master instead. The bytes the slave side
- * wrote and the master has not read are read out, and put back at once (see common/pty.c); those
- * the master wrote and the slave side has not read are not carried over: the log says so.
+ * (termios2), window size, and which session has it as controlling terminal. Its slaves stay
+ * character devices reopened by path, which restore opens through the master instead. The bytes the
+ * slave side wrote and the master has not read are read out, and put back at once (see
+ * common/pty.c); those the master wrote and the slave side has not read are not carried over: the
+ * log says so.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -210,17 +210,13 @@ static const struct rec_field file_lock_fields[] = {
 };
 
 static const struct rec_field pty_fields[] = {
-    FIELD(rec_pty, index, U32),	     FIELD(rec_pty, locked, U32),
-    FIELD(rec_pty, slave_uid, U32),  FIELD(rec_pty, slave_gid, U32),
-    FIELD(rec_pty, slave_mode, U32), FIELD(rec_pty, sid, U32),
-    FIELD(rec_pty, fg_pgid, U32),    FIELD(rec_pty, line, U32),
-    FIELD(rec_pty, iflag, U32),	     FIELD(rec_pty, oflag, U32),
-    FIELD(rec_pty, cflag, U32),	     FIELD(rec_pty, lflag, U32),
-    FIELD(rec_pty, ispeed, U32),     FIELD(rec_pty, ospeed, U32),
-    FIELD(rec_pty, rows, U32),	     FIELD(rec_pty, cols, U32),
-    FIELD(rec_pty, xpixel, U32),     FIELD(rec_pty, ypixel, U32),
-    FIELD(rec_pty, cc, CHARS),	     FIELD(rec_pty, packet, U32),
-    END_FIELDS,
+    FIELD(rec_pty, index, U32),	    FIELD(rec_pty, locked, U32),     FIELD(rec_pty, slave_uid, U32),
+    FIELD(rec_pty, slave_gid, U32), FIELD(rec_pty, slave_mode, U32), FIELD(rec_pty, sid, U32),
+    FIELD(rec_pty, fg_pgid, U32),   FIELD(rec_pty, line, U32),	     FIELD(rec_pty, iflag, U32),
+    FIELD(rec_pty, oflag, U32),	    FIELD(rec_pty, cflag, U32),	     FIELD(rec_pty, lflag, U32),
+    FIELD(rec_pty, ispeed, U32),    FIELD(rec_pty, ospeed, U32),     FIELD(rec_pty, rows, U32),
+    FIELD(rec_pty, cols, U32),	    FIELD(rec_pty, xpixel, U32),     FIELD(rec_pty, ypixel, U32),
+    FIELD(rec_pty, cc, CHARS),	    FIELD(rec_pty, packet, U32),     END_FIELDS,
 };
 
 /* A record that is its struct and nothing more. */

@@ -113,8 +113,8 @@ static struct image_file *opened_end(struct file_pool *pool, const struct image_
 		const struct pipe_file *op = o->priv;
 
 		/* A FIFO's inode number is its file system's: the device tells them apart. */
-		if (o->rec.kind == f->rec.kind && o->fd >= 0 && op->rec.pipe_ino == p->rec.pipe_ino &&
-		    op->fifo.dev == p->fifo.dev)
+		if (o->rec.kind == f->rec.kind && o->fd >= 0 &&
+		    op->rec.pipe_ino == p->rec.pipe_ino && op->fifo.dev == p->fifo.dev)
 			return o;
 	}
 	return NULL;

@@ -4,10 +4,11 @@
  * index: to get the pty's old index back, cryo keeps opening masters until it has that index
  * (and closes the others); if the index is taken, the pty comes back under another, which the
  * log says. The master gets its pair's settings back (termios2, window size, lock, packet mode,
- * owner and mode of the slave), and what it had not read yet (see common/pty.c). Masters are opened before
- * the other files: the slaves of a pty of the tree are opened through their master (TIOCGPTPEER),
- * whatever their index now. A session leader whose controlling terminal it was takes it again
- * (TIOCSCTTY), and the leader of its foreground group makes that group the foreground one again.
+ * owner and mode of the slave), and what it had not read yet (see common/pty.c). Masters are opened
+ * before the other files: the slaves of a pty of the tree are opened through their master
+ * (TIOCGPTPEER), whatever their index now. A session leader whose controlling terminal it was takes
+ * it again (TIOCSCTTY), and the leader of its foreground group makes that group the foreground one
+ * again.
  */
 #include <errno.h>
 #include <fcntl.h>

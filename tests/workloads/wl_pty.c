@@ -207,7 +207,7 @@ static void check_packet_master(void)
 	int packet = 0, locked = 0;
 
 	wl_check(!ioctl(packet_master, TIOCGPKT, &packet) && packet == 1 &&
-			 !ioctl(packet_master, TIOCGPTLCK, &locked) && locked == 1,
+		     !ioctl(packet_master, TIOCGPTLCK, &locked) && locked == 1,
 		 "the second pty: packet mode %d, locked %d, want 1 and 1", packet, locked);
 }
 
