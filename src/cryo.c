@@ -23,7 +23,12 @@ enum long_only_opts {
 	OPT_TCP_ESTABLISHED,
 	OPT_EXT_UNIX_SK,
 	OPT_SKIP_IN_FLIGHT,
+	OPT_GHOST_LIMIT,
+	OPT_LINK_REMAP,
 };
+
+/* criu's default: deleted files up to 1 MiB go into the images. */
+#define DEFAULT_GHOST_LIMIT (1ull << 20)
 
 struct cli {
 	const char *command;
@@ -33,16 +38,19 @@ struct cli {
 	const char *pidfile;
 	pid_t pid;
 	int leave_running, leave_stopped, detach, shell_job, display_stats, tcp_established;
-	int ext_unix_sk, skip_in_flight;
+	int ext_unix_sk, skip_in_flight, link_remap, file_locks;
+	uint64_t ghost_limit;
 };
 
 static const char usage_text[] =
 	"Usage:\n"
 	"  cryo dump -t PID -D DIR [-R|--leave-running] [-s|--leave-stopped] [-j|--shell-job]\n"
-	"            [--tcp-established] [--ext-unix-sk] [--skip-in-flight] [--display-stats]\n"
-	"            [-W DIR] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [--ext-unix-sk] [--skip-in-flight] [-l|--file-locks]\n"
+	"            [--link-remap] [--ghost-limit SIZE] [--display-stats] [-W DIR] [-o LOG]\n"
+	"            [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [--tcp-established] [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
+	"            [--tcp-established] [-l|--file-locks] [--display-stats] [-W DIR] [-o LOG]\n"
+	"            [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -65,6 +73,14 @@ static const char usage_text[] =
 	"                             restore connects them again to the peer's address\n"
 	"      --skip-in-flight       leave out the connections waiting to be accepted by a\n"
 	"                             listening unix socket (their clients find them closed)\n"
+	"  -l, --file-locks           dump and restore the file locks the tree holds (flock,\n"
+	"                             POSIX, OFD); without it a dump of a tree holding locks\n"
+	"                             fails. Locks of processes outside the tree are not seen\n"
+	"      --link-remap           a file deleted while open but still linked elsewhere is\n"
+	"                             linked back in its directory at dump, reopened and\n"
+	"                             unlinked at restore (at restore: accepted, not needed)\n"
+	"      --ghost-limit SIZE     the largest deleted file whose content goes into the\n"
+	"                             images (default 1M; suffixes K, M, G)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -W, --work-dir DIR         where relative -o and --pidfile paths go (default: the\n"
@@ -88,6 +104,9 @@ static const struct option long_opts[] = {
 	{"tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED},
 	{"ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK},
 	{"skip-in-flight", no_argument, NULL, OPT_SKIP_IN_FLIGHT},
+	{"file-locks", no_argument, NULL, 'l'},
+	{"link-remap", no_argument, NULL, OPT_LINK_REMAP},
+	{"ghost-limit", required_argument, NULL, OPT_GHOST_LIMIT},
 	{"log-file", required_argument, NULL, 'o'},
 	{"work-dir", required_argument, NULL, 'W'},
 	{"verbosity", optional_argument, NULL, 'v'},
@@ -114,6 +133,29 @@ static int parse_pid(const char *s, pid_t *pid)
 	if (errno || *end || end == s || v <= 0 || v > 4194304)
 		return -1;
 	*pid = v;
+	return 0;
+}
+
+/* A size in bytes, with an optional K, M or G suffix (powers of 1024), as criu takes it. */
+static int parse_size(const char *s, uint64_t *size)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if ((shift && end[1]) || (!shift && *end) || v > (UINT64_MAX >> shift))
+		return -1;
+	*size = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -165,6 +207,15 @@ static int parse_option(struct cli *cli, int opt)
 	case OPT_SKIP_IN_FLIGHT:
 		cli->skip_in_flight = 1;
 		return 0;
+	case 'l':
+		cli->file_locks = 1;
+		return 0;
+	case OPT_LINK_REMAP:
+		cli->link_remap = 1;
+		return 0;
+	case OPT_GHOST_LIMIT:
+		return parse_size(optarg, &cli->ghost_limit) ? usage_error("bad size '%s'", optarg)
+							     : 0;
 	case 'o':
 		cli->log_file = optarg;
 		return 0;
@@ -188,7 +239,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjo:W:v::hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:t:D:Rsdjlo:W:v::hV", long_opts, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
@@ -259,6 +310,9 @@ static int run_dump(const struct cli *cli, int dirfd)
 		.tcp_established = cli->tcp_established,
 		.ext_unix_sk = cli->ext_unix_sk,
 		.skip_in_flight = cli->skip_in_flight,
+		.file_locks = cli->file_locks,
+		.link_remap = cli->link_remap,
+		.ghost_limit = cli->ghost_limit,
 	};
 
 	if (!cli->pid)
@@ -281,6 +335,7 @@ static int run_restore(const struct cli *cli, int dirfd)
 		.shell_job = cli->shell_job,
 		.pidfile = cli->pidfile,
 		.display_stats = cli->display_stats,
+		.file_locks = cli->file_locks,
 	};
 	int ret = cryo_restore(&opts);
 
@@ -318,7 +373,7 @@ static int run_in_dir(const struct cli *cli)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
+	struct cli cli = {.ghost_limit = DEFAULT_GHOST_LIMIT};
 
 	if (parse_args(&cli, argc, argv))
 		return 1;

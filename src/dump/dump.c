@@ -196,6 +196,7 @@ static int dump_tree(const struct dump_opts *opts, struct dump_tree *tree)
 	/* Last: an image directory without an inventory is an incomplete dump. */
 	if (!ret)
 		ret = write_inventory(opts->dirfd, tree);
+	end_link_remaps(&files, ret);
 	return ret;
 }
 

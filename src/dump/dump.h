@@ -23,6 +23,9 @@ struct dump_opts {
 	int tcp_established; /* established TCP connections are dumped (repair mode, locked) */
 	int ext_unix_sk; /* unix sockets connected outside the tree are connected again */
 	int skip_in_flight; /* connections waiting to be accepted by a listener are left out */
+	int file_locks;	   /* the locks the tree holds are dumped; without, they are refused */
+	int link_remap;	   /* a deleted file still linked elsewhere is linked back at dump */
+	uint64_t ghost_limit; /* the largest deleted file whose content goes into the images */
 };
 
 /* A seccomp filter: its classic BPF program and its flags. */

@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/major.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -24,10 +26,13 @@
 #include "dump/files.h"
 
 static const struct file_dumper dumpers[FILE_KIND_MAX] = {
-    [FILE_REGULAR] = {"regular file", NULL, dump_path_file},
+    [FILE_REGULAR] = {"regular file", NULL, dump_regular_file},
     [FILE_DIRECTORY] = {"directory", NULL, dump_path_file},
     [FILE_CHARDEV] = {"character device", NULL, dump_path_file},
     [FILE_PIPE] = {"pipe", NULL, dump_pipe},
+    [FILE_FIFO] = {"named FIFO", NULL, dump_fifo},
+    [FILE_GHOST] = {"deleted file", NULL, dump_ghost},
+    [FILE_PTY] = {"pty master", NULL, dump_pty},
     [FILE_EVENTFD] = {"eventfd", NULL, dump_eventfd},
     [FILE_SIGNALFD] = {"signalfd", NULL, dump_signalfd},
     [FILE_TIMERFD] = {"timerfd", NULL, dump_timerfd},
@@ -148,25 +153,25 @@ static int file_kind(const struct dump_fd *d, uint32_t *kind)
 	}
 	switch (d->st.st_mode & S_IFMT) {
 	case S_IFREG:
-		*kind = FILE_REGULAR;
-		break;
+		/* Deleted, and no other link: only its content can bring it back. */
+		*kind = d->st.st_nlink == 0 ? FILE_GHOST : FILE_REGULAR;
+		return 0;
 	case S_IFDIR:
 		*kind = FILE_DIRECTORY;
 		break;
 	case S_IFCHR:
-		*kind = FILE_CHARDEV;
+		/* /dev/ptmx, or /dev/pts/ptmx: its open file description is a pty master. */
+		*kind = d->st.st_rdev == makedev(TTYAUX_MAJOR, 2) ? FILE_PTY : FILE_CHARDEV;
 		break;
 	case S_IFIFO:
-		if (strncmp(d->link, "pipe:[", 6))
-			return unsupported(d, "a named FIFO");
-		*kind = FILE_PIPE;
+		*kind = strncmp(d->link, "pipe:[", 6) ? FILE_FIFO : FILE_PIPE;
 		return 0;
 	case S_IFSOCK:
 		return socket_kind(d, kind);
 	default:
 		return anon_kind(d, kind);
 	}
-	if (d->st.st_nlink == 0)
+	if (path_removed(d))
 		return unsupported(d, "deleted");
 	return 0;
 }
@@ -228,6 +233,8 @@ static int add_file(struct file_table *files, struct dump_fd *d, uint32_t *id)
 	ret = img_write(&files->img, REC_FILE, &rec, sizeof(rec));
 	if (!ret)
 		ret = dumpers[rec.kind].dump(d, files);
+	if (!ret)
+		ret = dump_description_locks(d, &files->img);
 	if (ret)
 		return ret;
 	grown = realloc(files->known, (files->nr + 1) * sizeof(*grown));
@@ -274,27 +281,51 @@ int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, 
 	return found ? 0 : -ENOENT;
 }
 
+/* An fd of the process before the i-th has the same open file description. */
+static int seen_in_process(const uint32_t *ids, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (ids[j] == ids[i])
+			return 1;
+	return 0;
+}
+
+static int write_fd(struct img *img, struct file_table *files, pid_t pid, int fd, uint32_t *ids,
+		    size_t i)
+{
+	struct rec_fd rec = {.fd = fd};
+	struct dump_fd d;
+	int ret;
+
+	ret = describe_fd(pid, fd, &d);
+	if (!ret)
+		ret = check_fd_locks(&d, files->opts);
+	if (!ret)
+		ret = file_id(files, &d, &rec.file_id);
+	if (ret)
+		return ret;
+	rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+	ret = img_write(img, REC_FD, &rec, sizeof(rec));
+	ids[i] = rec.file_id;
+	/* fdinfo shows the process's POSIX locks under every fd of the description. */
+	if (!ret && !seen_in_process(ids, i))
+		ret = dump_posix_locks(&d, img);
+	return ret;
+}
+
 static int write_fds(struct img *img, struct file_table *files, pid_t pid, const int *fds,
 		     size_t nr)
 {
-	struct dump_fd d;
+	uint32_t *ids = calloc(nr + 1, sizeof(*ids));
 	size_t i;
-	int ret;
+	int ret = ids ? 0 : -ENOMEM;
 
-	for (i = 0; i < nr; i++) {
-		struct rec_fd rec = {.fd = fds[i]};
-
-		ret = describe_fd(pid, fds[i], &d);
-		if (!ret)
-			ret = file_id(files, &d, &rec.file_id);
-		if (ret)
-			return ret;
-		rec.fd_flags = d.fi.flags & O_CLOEXEC ? FD_CLOEXEC : 0;
-		ret = img_write(img, REC_FD, &rec, sizeof(rec));
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (i = 0; i < nr && !ret; i++)
+		ret = write_fd(img, files, pid, fds[i], ids, i);
+	free(ids);
+	return ret;
 }
 
 int dump_files(struct dump_task *t, struct file_table *files)
@@ -339,6 +370,7 @@ int files_begin(struct file_table *files, const struct dump_opts *opts,
 	int ret;
 
 	memset(files, 0, sizeof(*files));
+	files->opts = opts;
 	files->tree = tree;
 	ret = img_create(opts->dirfd, IMG_KIND_FILES_ALL, 0, &files->img);
 	files->img_open = !ret;

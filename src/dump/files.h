@@ -57,8 +57,38 @@ int files_write_more(struct img *img, uint32_t id);
 
 /* file-path.c: a regular file, a directory, a character device, reopened by path. */
 int dump_path_file(const struct dump_fd *d, struct file_table *files);
+/* file-path.c: the same for a regular file, linked back first if its path is gone (link-remap.c). */
+int dump_regular_file(const struct dump_fd *d, struct file_table *files);
+/* file-path.c: the path the descriptor was opened through is gone (the kernel says deleted). */
+int path_removed(const struct dump_fd *d);
+/* file-path.c: the path the descriptor had, without the kernel's " (deleted)". */
+void deleted_path(const struct dump_fd *d, char *path, size_t size);
+/* file-path.c: the path_file record of d, with that path. */
+int write_path_file(const struct dump_fd *d, struct img *img, const char *path);
 /* pipe.c: one end of a pipe, and the bytes in flight in it (with the first end seen). */
 int dump_pipe(const struct dump_fd *d, struct file_table *files);
+/* pipe.c: a named FIFO, its path then as a pipe. */
+int dump_fifo(const struct dump_fd *d, struct file_table *files);
+
+/* ghost.c: a regular file deleted while open, its content with the first description of it. */
+int dump_ghost(const struct dump_fd *d, struct file_table *files);
+/*
+ * link-remap.c: a file deleted while open but still linked elsewhere, linked back at dump under a
+ * new name in its directory (--link-remap), and reopened by that name.
+ */
+int dump_link_remap(const struct dump_fd *d, struct file_table *files);
+/* The end of the dump: the links it made are removed if it failed, kept if not. */
+void end_link_remaps(struct file_table *files, int failed);
+
+/* tty.c: a pty master: the pair's index, settings and session. */
+int dump_pty(const struct dump_fd *d, struct file_table *files);
+
+/* file-lock.c: refuse d's locks without --file-locks, and leases. */
+int check_fd_locks(const struct dump_fd *d, const struct dump_opts *opts);
+/* file-lock.c: d's flock and OFD locks, after its open file description's records. */
+int dump_description_locks(const struct dump_fd *d, struct img *img);
+/* file-lock.c: d's POSIX locks, after its fd record. */
+int dump_posix_locks(const struct dump_fd *d, struct img *img);
 /* eventfd.c: its counter. */
 int dump_eventfd(const struct dump_fd *d, struct file_table *files);
 /* signalfd.c: its mask. */
@@ -96,7 +126,10 @@ struct file_table {
 	size_t nr;
 	struct img img;
 	int img_open;
+	const struct dump_opts *opts;
 	const struct dump_tree *tree; /* whose descriptors find_fd() looks through */
+	char **remaps; /* the links --link-remap made */
+	size_t nr_remaps;
 };
 
 int files_begin(struct file_table *files, const struct dump_opts *opts,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Pipes. Each end is an open file description of its own; both name the pipe by its inode. The
- * bytes in flight are read without being consumed: cryo opens the pipe anew through
- * /proc/PID/fd/N and tee(2)s its content into a pipe of its own, which it then reads. They are
- * written after the first end of the pipe the dump meets (the other end's record has none).
+ * Pipes and named FIFOs. Each end is an open file description of its own; all name the pipe by
+ * its inode. The bytes in flight are read without being consumed: cryo opens the pipe anew
+ * through /proc/PID/fd/N and tee(2)s its content into a pipe of its own, which it then reads.
+ * They are written after the first end of the pipe the dump meets (the others' records have
+ * none). A FIFO is a pipe with a path, which it is reopened by: one whose path is gone cannot be.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,4 +58,18 @@ int dump_pipe(const struct dump_fd *d, struct file_table *files)
 		ret = write_content(fd, capacity, &files->img);
 	close(fd);
 	return ret;
+}
+
+int dump_fifo(const struct dump_fd *d, struct file_table *files)
+{
+	int ret;
+
+	if (path_removed(d)) {
+		pr_err("fd %d of %d is the named FIFO %s, whose path was removed: it cannot be "
+		       "opened again",
+		       d->fd, d->pid, d->link);
+		return -ENOTSUP;
+	}
+	ret = dump_path_file(d, files);
+	return ret ? ret : dump_pipe(d, files);
 }

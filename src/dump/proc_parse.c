@@ -592,15 +592,20 @@ struct kv_key {
 	kv_parser parse;
 	bool mandatory;
 	struct number_desc num; /* the member; base and max for kv_number() */
+	bool repeats;		/* a line that may come more than once */
 };
 
 #define KV_NUM(type, key, member, base, max, mandatory)                                            \
 	{                                                                                          \
-		key, kv_number, mandatory, NUMBER(type, member, base, max)                         \
+		key, kv_number, mandatory, NUMBER(type, member, base, max), false                  \
 	}
 #define KV(type, key, parse, member, mandatory)                                                    \
 	{                                                                                          \
-		key, parse, mandatory, NUMBER(type, member, 10, UINT32_MAX)                        \
+		key, parse, mandatory, NUMBER(type, member, 10, UINT32_MAX), false                 \
+	}
+#define KV_REPEATED(type, key, parse, member)                                                      \
+	{                                                                                          \
+		key, parse, false, NUMBER(type, member, 10, UINT32_MAX), true                      \
 	}
 
 /* One number. */
@@ -738,7 +743,7 @@ static int kv_text(struct parse_ctx *c, char *text, const struct kv_key *keys, s
 		if (!k)
 			continue;
 		i = k - keys;
-		if (seen & (1ull << i))
+		if ((seen & (1ull << i)) && !k->repeats)
 			return parse_error(c, -EINVAL, "second %s line", k->key);
 		seen |= 1ull << i;
 		ret = k->parse(c, k, colon + 1, out);
@@ -805,12 +810,73 @@ int proc_parse_status(pid_t pid, struct proc_status *st)
 	return parse_path(path, status_text, st);
 }
 
+/* The kernel's names of the kinds of lock, in enum proc_lock_kind order. */
+static const char *const lock_kinds[] = {"", "FLOCK", "POSIX", "OFDLCK"};
+
+/* The range of a lock: "START END", END a number or "EOF". */
+static int lock_range(const struct parse_ctx *c, char **value, struct proc_lock *l)
+{
+	char *end;
+	int ret;
+
+	ret = parse_number(c, "lock start", next_token(value), 10, INT64_MAX, &l->start);
+	end = next_token(value);
+	if (ret)
+		return ret;
+	if (end && !strcmp(end, "EOF")) {
+		l->end = UINT64_MAX;
+		return 0;
+	}
+	ret = parse_number(c, "lock end", end, 10, INT64_MAX, &l->end);
+	if (!ret && l->end < l->start)
+		return parse_error(c, -EINVAL, "lock ends before it starts");
+	return ret;
+}
+
+/*
+ * "lock:\tN: KIND MODE TYPE PID MAJ:MIN:INO START END": the kind, and for the locks cryo knows
+ * the type and range (the pid is the taker's, the inode the file's).
+ */
+static int kv_lock(const struct parse_ctx *c, const struct kv_key *k, char *value, void *out)
+{
+	struct proc_fdinfo *fi = out;
+	struct proc_lock l = {0};
+	char *kind, *type;
+	size_t i;
+
+	(void)k;
+	if (fi->nr_locks == PROC_FDINFO_MAX_LOCKS)
+		return parse_error(c, -E2BIG, "more than %d locks on one descriptor",
+				   PROC_FDINFO_MAX_LOCKS);
+	next_token(&value); /* "N:" */
+	kind = next_token(&value);
+	if (!kind)
+		return parse_error(c, -EINVAL, "a lock of no kind");
+	for (i = 1; i < ARRAY_SIZE(lock_kinds) && strcmp(kind, lock_kinds[i]); i++)
+		;
+	l.kind = i < ARRAY_SIZE(lock_kinds) ? i : PROC_LOCK_OTHER;
+	if (l.kind != PROC_LOCK_OTHER) {
+		next_token(&value); /* ADVISORY */
+		type = next_token(&value);
+		if (!type || (strcmp(type, "READ") && strcmp(type, "WRITE")))
+			return parse_error(c, -EINVAL, "a lock neither READ nor WRITE");
+		l.write = !strcmp(type, "WRITE");
+		next_token(&value); /* the pid */
+		next_token(&value); /* the inode */
+		if (lock_range(c, &value, &l))
+			return -EINVAL;
+	}
+	fi->locks[fi->nr_locks++] = l;
+	return 0;
+}
+
 static const struct kv_key fdinfo_keys[] = {
     KV_NUM(struct proc_fdinfo, "pos", pos, 10, UINT64_MAX, true),
     KV_NUM(struct proc_fdinfo, "flags", flags, 8, UINT32_MAX, true),
     KV_NUM(struct proc_fdinfo, "mnt_id", mnt_id, 10, UINT32_MAX, false),
     KV_NUM(struct proc_fdinfo, "ino", ino, 10, UINT64_MAX, false),
     KV_NUM(struct proc_fdinfo, "scm_fds", scm_fds, 10, UINT32_MAX, false),
+    KV_REPEATED(struct proc_fdinfo, "lock", kv_lock, nr_locks),
 };
 
 static int fdinfo_text(struct parse_ctx *c, char *text, void *out)
@@ -1434,6 +1500,17 @@ int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr)
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */
+
+char proc_task_state(pid_t tid)
+{
+	struct proc_stat st;
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", tid);
+	if (access(path, F_OK) || proc_parse_stat(tid, &st))
+		return 0;
+	return st.state;
+}
 
 /* /proc files report a size of 0: read until EOF, doubling the buffer. */
 int proc_read_file(const char *path, char **buf, size_t *len)

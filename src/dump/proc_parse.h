@@ -80,6 +80,21 @@ struct proc_status {
 int proc_parse_status(pid_t pid, struct proc_status *st);
 int proc_parse_status_buf(const char *buf, size_t len, struct proc_status *st);
 
+/* A "lock:" line of fdinfo: a lock held through the descriptor (a lock waited for is not one). */
+enum proc_lock_kind {
+	PROC_LOCK_OTHER = 0, /* a lease, a delegation: only its name is read */
+	PROC_LOCK_FLOCK = 1,
+	PROC_LOCK_POSIX = 2,
+	PROC_LOCK_OFD = 3,
+};
+struct proc_lock {
+	uint32_t kind;	/* enum proc_lock_kind */
+	uint32_t write; /* 1: WRITE, 0: READ */
+	uint64_t start;
+	uint64_t end; /* the last byte, UINT64_MAX for "EOF" */
+};
+#define PROC_FDINFO_MAX_LOCKS 16
+
 /* /proc/PID/fdinfo/FD. */
 struct proc_fdinfo {
 	uint64_t pos;
@@ -87,6 +102,8 @@ struct proc_fdinfo {
 	uint32_t mnt_id;
 	uint64_t ino;
 	uint32_t scm_fds; /* a unix socket: descriptors in flight in its receive queue */
+	uint32_t nr_locks;
+	struct proc_lock locks[PROC_FDINFO_MAX_LOCKS];
 };
 int proc_parse_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
 int proc_parse_fdinfo_buf(const char *buf, size_t len, struct proc_fdinfo *fi);
@@ -172,6 +189,9 @@ struct proc_mount {
 /* Every mount, in the file's order; *mounts is malloc'd, free() it. */
 int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr);
 int proc_parse_mountinfo_buf(const char *buf, size_t len, struct proc_mount **mounts, size_t *nr);
+
+/* The task's state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 when it is gone. */
+char proc_task_state(pid_t tid);
 
 /* Read a whole /proc file into a malloc'd NUL-terminated buffer. */
 int proc_read_file(const char *path, char **buf, size_t *len);

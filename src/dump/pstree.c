@@ -97,6 +97,24 @@ static int read_children(const struct dump_task *t, char **list)
 	return *list ? ret : -ENOMEM;
 }
 
+/*
+ * A child that exited between the listing and its seize: its stopped parent has not reaped it, so
+ * it is a zombie now, unless the parent does not wait for its children (then it is gone).
+ */
+static int add_exited_child(struct dump_tree *tree, pid_t pid)
+{
+	struct proc_stat st;
+	char state = proc_task_state(pid);
+
+	if (!state)
+		return 0;
+	if (state != 'Z' || proc_parse_stat(pid, &st)) {
+		pr_err("child %d of the tree exited while being seized, but is not a zombie", pid);
+		return -ESRCH;
+	}
+	return add_rec(tree, &st, 1);
+}
+
 static int add_child(struct dump_tree *tree, pid_t pid, pid_t parent, int dirfd)
 {
 	struct proc_stat st;
@@ -108,6 +126,8 @@ static int add_child(struct dump_tree *tree, pid_t pid, pid_t parent, int dirfd)
 	if (st.state == 'Z')
 		return add_rec(tree, &st, 1);
 	ret = add_process(tree, pid, parent, dirfd);
+	if (ret == -ESRCH)
+		return add_exited_child(tree, pid);
 	/* Seized now, nothing changes any more: its record is read again. */
 	if (!ret)
 		ret = proc_parse_stat(pid, &st);
@@ -162,6 +182,8 @@ int seize_tree(pid_t root, int dirfd, struct dump_tree *tree)
 
 	memset(tree, 0, sizeof(*tree));
 	ret = add_process(tree, root, 0, dirfd);
+	if (ret == -ESRCH)
+		pr_err("process %d exited while being seized", root);
 	if (!ret)
 		ret = proc_parse_stat(root, &st);
 	if (!ret)

@@ -41,13 +41,21 @@ static int wait_interrupted(pid_t tid)
 	return -EAGAIN;
 }
 
+static int is_dead(pid_t tid)
+{
+	char state = proc_task_state(tid);
+
+	return !state || state == 'Z' || state == 'X';
+}
+
 /* 0 when stopped, -ESRCH when it has exited meanwhile (not an error for a thread). */
 static int seize_thread(pid_t tid)
 {
 	int ret;
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL)) {
-		if (errno == ESRCH)
+		/* The kernel refuses a task on its way out (EPERM) as one that is gone. */
+		if (errno == ESRCH || (errno == EPERM && is_dead(tid)))
 			return -ESRCH;
 		ret = -errno;
 		if (errno == EPERM)
@@ -128,8 +136,6 @@ int seize_process(pid_t pid, pid_t **tids, size_t *nr)
 	*tids = NULL;
 	*nr = 0;
 	ret = seize_thread(pid);
-	if (ret == -ESRCH)
-		pr_err("process %d exited while being seized", pid);
 	if (!ret)
 		ret = add_tid(tids, nr, pid);
 	do {

@@ -359,6 +359,36 @@ static const struct rec_field unix_pending_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field ghost_file_fields[] = {
+    FIELD(rec_ghost_file, size, U64),
+    FIELD(rec_ghost_file, dev, U64),
+    FIELD(rec_ghost_file, ino, U64),
+    FIELD(rec_ghost_file, mode, U32),
+    FIELD(rec_ghost_file, uid, U32),
+    FIELD(rec_ghost_file, gid, U32),
+    FIELD(rec_ghost_file, mtime_nsec, U32),
+    FIELD(rec_ghost_file, mtime_sec, U64),
+    END_FIELDS,
+};
+
+static const struct rec_field file_lock_fields[] = {
+    FIELD(rec_file_lock, kind, U32),
+    FIELD(rec_file_lock, write, U32),
+    FIELD(rec_file_lock, start, U64),
+    FIELD(rec_file_lock, len, U64),
+    END_FIELDS,
+};
+
+static const struct rec_field pty_fields[] = {
+    FIELD(rec_pty, index, U32),	    FIELD(rec_pty, locked, U32),     FIELD(rec_pty, slave_uid, U32),
+    FIELD(rec_pty, slave_gid, U32), FIELD(rec_pty, slave_mode, U32), FIELD(rec_pty, sid, U32),
+    FIELD(rec_pty, fg_pgid, U32),   FIELD(rec_pty, line, U32),	     FIELD(rec_pty, iflag, U32),
+    FIELD(rec_pty, oflag, U32),	    FIELD(rec_pty, cflag, U32),	     FIELD(rec_pty, lflag, U32),
+    FIELD(rec_pty, ispeed, U32),    FIELD(rec_pty, ospeed, U32),     FIELD(rec_pty, rows, U32),
+    FIELD(rec_pty, cols, U32),	    FIELD(rec_pty, xpixel, U32),     FIELD(rec_pty, ypixel, U32),
+    FIELD(rec_pty, cc, CHARS),	    FIELD(rec_pty, packet, U32),     END_FIELDS,
+};
+
 /* A record that is its struct and nothing more. */
 #define FIXED(name, type, fields)                                                                  \
 	{                                                                                          \
@@ -439,6 +469,12 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_UNIX_MSG] = {"unix_msg", sizeof(struct rec_unix_msg), sizeof(struct rec_unix_msg),
 		      REC_MAX_PAYLOAD, TAIL_BYTES, "data", unix_msg_fields},
     [REC_UNIX_PENDING] = FIXED("unix_pending", rec_unix_pending, unix_pending_fields),
+    [REC_GHOST_FILE] = WITH_PATH("ghost_file", rec_ghost_file, "path", ghost_file_fields),
+    [REC_GHOST_DATA] = {"ghost_data", 0, 1, REC_GHOST_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_LINK_REMAP] = {"link_remap", 0, 1, PATH_MAX, TAIL_STR, "path", NULL},
+    [REC_FILE_LOCK] = FIXED("file_lock", rec_file_lock, file_lock_fields),
+    [REC_PTY] = FIXED("pty", rec_pty, pty_fields),
+    [REC_PTY_DATA] = {"pty_data", 0, 1, REC_PTY_DATA_MAX, TAIL_BYTES, "data", NULL},
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

@@ -81,6 +81,12 @@ enum rec_type {
 	REC_UNIX_PEER_NAME = 47,
 	REC_UNIX_MSG = 48,
 	REC_UNIX_PENDING = 49,
+	REC_GHOST_FILE = 50,
+	REC_GHOST_DATA = 51,
+	REC_LINK_REMAP = 52,
+	REC_FILE_LOCK = 53,
+	REC_PTY = 54,
+	REC_PTY_DATA = 55,
 	REC_TYPE_MAX
 };
 
@@ -368,6 +374,9 @@ enum rec_file_kind {
 	FILE_INOTIFY = 10,
 	FILE_INET = 11, /* a TCP or UDP socket, IPv4 or IPv6 */
 	FILE_UNIX_SK = 12,
+	FILE_FIFO = 13,	 /* a named FIFO: a pipe reopened by its path */
+	FILE_GHOST = 14, /* a regular file deleted while open: its content is in the images */
+	FILE_PTY = 15,	 /* the master of a pseudo-terminal (/dev/ptmx); its slaves are paths */
 	FILE_KIND_MAX
 };
 
@@ -400,7 +409,10 @@ struct rec_path_file {
 	uint32_t rdev;
 };
 
-/* After a pipe end: the pipe (its inode, shared by both ends) and its capacity. */
+/*
+ * After a pipe end, or a FIFO's path_file: the pipe (its inode, shared by all its ends) and its
+ * capacity.
+ */
 struct rec_pipe {
 	uint64_t pipe_ino;
 	uint32_t capacity; /* F_GETPIPE_SZ */
@@ -665,6 +677,77 @@ struct rec_unix_msg {
 struct rec_unix_pending {
 	uint64_t client_ino; /* its client, a socket of the tree; 0: the client is closed */
 };
+
+/*
+ * After a deleted file's `file`: what it was; the tail is the path it had (without the kernel's
+ * " (deleted)"), where restore creates it again, opens it and deletes it.
+ */
+struct rec_ghost_file {
+	uint64_t size; /* of the content, in ghost_data records after the first file of the inode */
+	uint64_t dev;  /* st_dev and st_ino it had: the files of one inode share one again */
+	uint64_t ino;
+	uint32_t mode; /* st_mode */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t mtime_nsec;
+	uint64_t mtime_sec;
+};
+
+/*
+ * REC_GHOST_DATA: the content of a deleted file, in order, in records of at most
+ * REC_GHOST_DATA_MAX bytes (the whole payload), after the first file of its inode.
+ */
+#define REC_GHOST_DATA_MAX (64u * 1024u)
+
+/*
+ * REC_LINK_REMAP: after the path_file of a file deleted while open but linked elsewhere, which
+ * --link-remap linked back at dump under the path_file's path: the whole payload is the path it
+ * had been opened through (a string). Restore opens the link, then removes it.
+ */
+
+enum rec_lock_kind {
+	FILE_LOCK_FLOCK = 1, /* flock(2): held by the open file description */
+	FILE_LOCK_POSIX = 2, /* fcntl(F_SETLK): held by the process */
+	FILE_LOCK_OFD = 3,   /* fcntl(F_OFD_SETLK): held by the open file description */
+};
+
+/*
+ * A file lock (--file-locks): flock and OFD locks in files.img after the records of the open
+ * file description that holds them; POSIX locks in fds-PID.img after the fd they were taken
+ * through (the first of that open file description in the process).
+ */
+struct rec_file_lock {
+	uint32_t kind;	/* enum rec_lock_kind */
+	uint32_t write; /* 1: exclusive (F_WRLCK, LOCK_EX), 0: shared (F_RDLCK, LOCK_SH) */
+	uint64_t start; /* the byte range, as fcntl takes it; 0, 0 for flock */
+	uint64_t len;	/* 0: to the end of the file, however long */
+};
+
+/*
+ * After a pty master's `file`: the pseudo-terminal, its settings (those of its slave side, which
+ * the master's ioctls reach) and which session has it as controlling terminal. Its slaves are
+ * character devices of files.img (path /dev/pts/INDEX, rdev major 136 to 143), opened through
+ * this master at restore.
+ */
+struct rec_pty {
+	uint32_t index;	 /* TIOCGPTN: N of /dev/pts/N */
+	uint32_t locked; /* TIOCGPTLCK: the slave cannot be opened yet (no unlockpt) */
+	uint32_t slave_uid, slave_gid, slave_mode; /* of /dev/pts/N */
+	uint32_t sid;	  /* TIOCGSID: the session it is the controlling terminal of, or 0 */
+	uint32_t fg_pgid; /* TIOCGPGRP: that session's foreground process group, or 0 */
+	uint32_t line;	  /* termios2 (TCGETS2): c_line, the line discipline */
+	uint32_t iflag, oflag, cflag, lflag;
+	uint32_t ispeed, ospeed;
+	uint32_t rows, cols, xpixel, ypixel; /* TIOCGWINSZ */
+	char cc[20];			     /* c_cc, 19 control characters, and a zero */
+	uint32_t packet;		     /* TIOCGPKT: the master reads in packet mode */
+};
+
+/*
+ * REC_PTY_DATA: after a pty's `pty`, the bytes its slave side wrote that its master had not read
+ * yet, in order, in records of at most REC_PTY_DATA_MAX bytes (the whole payload).
+ */
+#define REC_PTY_DATA_MAX (64u * 1024u)
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

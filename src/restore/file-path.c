@@ -2,6 +2,8 @@
 /*
  * Files reopened by path: regular files (at their offset), directories, character devices. The
  * file must still be the one that was open. With --shell-job, a terminal is cryo's own terminal.
+ * A link_remap record says the path is a link the dump made (--link-remap) to a file deleted
+ * while open: once every file is open (settle), the link is removed, and the file deleted again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +18,12 @@
 
 int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec)
 {
-	struct path_file *p;
+	struct path_file *p = f->priv;
 
+	if (rec->type == REC_LINK_REMAP && p && !p->link_remap && S_ISREG(p->rec.mode)) {
+		p->link_remap = 1;
+		return 0;
+	}
 	if (rec->type != REC_PATH_FILE || f->priv) {
 		pr_err("%s: file %u: unexpected record %u", img->name, f->rec.id, rec->type);
 		return -EINVAL;
@@ -72,11 +78,16 @@ static int is_terminal_path(const char *path)
 static int open_path_file(struct file_pool *pool, struct image_file *f)
 {
 	const struct path_file *p = f->priv;
-	int flags = (f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY | O_CLOEXEC;
+	int flags = reopen_flags(f);
 	int job_tty = pool->tty[0] && S_ISCHR(p->rec.mode) && is_terminal_path(p->path);
 	const char *path = job_tty ? pool->tty : p->path;
-	int fd = open(path, flags), ret;
+	int fd, ret;
 
+	/* The slave of a pty of the tree: through its master, whatever its index now. */
+	fd = S_ISCHR(p->rec.mode) ? open_pty_slave(pool, p->rec.rdev, flags) : -ENOENT;
+	if (fd != -ENOENT)
+		return fd;
+	fd = open(path, flags);
 	if (fd < 0)
 		return pr_perror("cannot open %s again", path);
 	ret = job_tty ? 0 : check_same_file(p, fd);
@@ -90,6 +101,15 @@ static int open_path_file(struct file_pool *pool, struct image_file *f)
 	return fd;
 }
 
+static void settle_path_file(struct image_file *f)
+{
+	struct path_file *p = f->priv;
+
+	/* Every file of the inode opened this link: one removes it, the others find it gone. */
+	if (p->link_remap && f->fd >= 0 && unlink(p->path) && errno != ENOENT)
+		pr_warn("cannot remove the link remap %s: %s", p->path, strerror(errno));
+}
+
 void release_path_file(struct image_file *f)
 {
 	free(f->priv);
@@ -99,5 +119,6 @@ const struct file_restorer path_file_restorer = {
     .load = load_path_file,
     .check = check_path_file,
     .open = open_path_file,
+    .settle = settle_path_file,
     .release = release_path_file,
 };

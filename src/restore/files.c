@@ -24,11 +24,24 @@ static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
     [FILE_INOTIFY] = &inotify_restorer,
     [FILE_INET] = &inet_restorer,
     [FILE_UNIX_SK] = &unix_sk_restorer,
+    [FILE_FIFO] = &pipe_restorer,
+    [FILE_GHOST] = &ghost_restorer,
+    [FILE_PTY] = &pty_restorer,
 };
 /* clang-format on */
 
 /* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
 #define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+int reopen_flags(const struct image_file *f)
+{
+	int flags = f->rec.open_flags & ~(O_CREAT | O_TRUNC | O_EXCL);
+
+	/* An O_TMPFILE file is reopened as the file it now is (O_TMPFILE includes O_DIRECTORY). */
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		flags &= ~O_TMPFILE;
+	return flags | O_NOCTTY | O_CLOEXEC;
+}
 
 static int bad(const struct img *img, const char *why)
 {
@@ -80,6 +93,10 @@ static int take_record(struct file_pool *pool, const struct img *img, const stru
 		return more_of(pool, img, rec, cur);
 	if (!*cur)
 		return bad(img, "a record before the first file");
+	if (rec->type == REC_FILE_LOCK)
+		return add_description_lock(*cur, img, rec);
+	if ((*cur)->nr_locks)
+		return bad(img, "a file's record after its locks");
 	return restorers[(*cur)->rec.kind]->load(*cur, img, rec);
 }
 
@@ -170,6 +187,8 @@ static int open_file(struct file_pool *pool, struct image_file *f, int base)
 	if ((fcntl(fd, F_GETFL) & SETFL_FLAGS) != (int)(f->rec.open_flags & SETFL_FLAGS) &&
 	    fcntl(fd, F_SETFL, f->rec.open_flags & SETFL_FLAGS))
 		ret = pr_perror("cannot set the flags of file %u", f->rec.id);
+	if (!ret)
+		ret = take_description_locks(f, fd);
 	f->fd = ret ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, base);
 	if (!ret && f->fd < 0)
 		ret = pr_perror("cannot move file %u above the tree's descriptors", f->rec.id);
@@ -177,11 +196,16 @@ static int open_file(struct file_pool *pool, struct image_file *f, int base)
 	return ret;
 }
 
+int rank_first(const struct image_file *f)
+{
+	return RANK_FIRST;
+}
+
 static int file_rank(const struct image_file *f)
 {
 	const struct file_restorer *r = restorers[f->rec.kind];
 
-	return r->rank ? r->rank(f) : 0;
+	return r->rank ? r->rank(f) : RANK_NORMAL;
 }
 
 int open_file_pool(struct file_pool *pool, int base)
@@ -246,8 +270,10 @@ void free_file_pool(struct file_pool *pool)
 	size_t i;
 
 	close_file_pool(pool);
-	for (i = 0; i < pool->nr; i++)
+	for (i = 0; i < pool->nr; i++) {
 		restorers[pool->files[i].rec.kind]->release(&pool->files[i]);
+		free(pool->files[i].locks);
+	}
 	free(pool->files);
 	pool->files = NULL;
 	pool->nr = 0;

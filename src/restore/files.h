@@ -22,6 +22,8 @@ struct image_file {
 	int fd;	    /* in the pool; -1 until opened */
 	uint32_t owner_pid; /* the first process of the tree with a descriptor on it */
 	uint32_t owner_fd;  /* and that process's lowest descriptor on it */
+	struct rec_file_lock *locks; /* flock and OFD locks it holds */
+	size_t nr_locks;
 };
 
 struct shmem_table;
@@ -41,8 +43,8 @@ struct file_restorer {
 	/* Once all are loaded: whether the file has what it needs (files it names among them). */
 	int (*check)(const struct file_pool *pool, const struct image_file *f);
 	/*
-	 * Files of a higher rank are opened after every file of a lower one (NULL: rank 0): an
-	 * object that needs another to exist first. Below FILE_RANKS.
+	 * Files of a higher rank are opened after every file of a lower one (NULL: RANK_NORMAL):
+	 * an object that needs another to exist first.
 	 */
 	int (*rank)(const struct image_file *f);
 	/*
@@ -64,21 +66,36 @@ struct file_restorer {
 	void (*release)(struct image_file *f);
 };
 
-#define FILE_RANKS 2
+/* The order files are opened in. */
+enum file_rank {
+	RANK_FIRST,  /* others are opened through it (pty masters) */
+	RANK_NORMAL,
+	RANK_LAST,   /* needs others open (a TCP connection its listener) */
+	FILE_RANKS
+};
+/* A rank function for the families of RANK_FIRST. */
+int rank_first(const struct image_file *f);
 
 /* file-path.c: regular files, directories, character devices. */
 extern const struct file_restorer path_file_restorer;
+/* tty.c: pty masters */
+extern const struct file_restorer pty_restorer;
+/* tty.c: the slave of a pty of the pool, by its dumped rdev; -ENOENT if not one of the pool's. */
+int open_pty_slave(const struct file_pool *pool, uint32_t rdev, int flags);
+/* ghost.c: files deleted while open, whose content is in the images */
+extern const struct file_restorer ghost_restorer;
 /* What a file reopened by path was (also how a memfd names its object). */
 struct path_file {
 	struct rec_path_file rec;
 	char path[PATH_MAX];
+	int link_remap; /* the path is a link made by the dump, removed at settle */
 };
 int load_path_file(struct image_file *f, const struct img *img, const struct img_rec *rec);
 int check_path_file(const struct file_pool *pool, const struct image_file *f);
 void release_path_file(struct image_file *f);
 /* shmem.c: a memfd, a new open file of its object of shmem.img. */
 extern const struct file_restorer memfd_restorer;
-/* pipe.c */
+/* pipe.c: pipes and named FIFOs */
 extern const struct file_restorer pipe_restorer;
 /* eventfd.c, signalfd.c, timerfd.c: made again from their one record. */
 extern const struct file_restorer eventfd_restorer;
@@ -104,6 +121,12 @@ extern const struct file_restorer unix_sk_restorer;
 int load_files(int dirfd, struct file_pool *pool);
 /* The files of the process's descriptors exist; it owns those no process before it had. */
 int claim_files(struct file_pool *pool, uint32_t pid, const struct rec_fd *fds, size_t nr);
+/* file-lock.c: a flock or OFD lock of files.img, for f. */
+int add_description_lock(struct image_file *f, const struct img *img, const struct img_rec *rec);
+/* file-lock.c: f's flock and OFD locks, taken on fd. */
+int take_description_locks(const struct image_file *f, int fd);
+/* The flags to open f again with: as it was opened, less what only creates, close-on-exec. */
+int reopen_flags(const struct image_file *f);
 /* Every file, opened at base or above; then the settle pass. */
 int open_file_pool(struct file_pool *pool, int base);
 /* The tree runs: each restorer's tree_running. */

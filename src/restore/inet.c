@@ -174,7 +174,7 @@ static int is_tcp_conn(const struct inet_file *p)
 
 static int rank_inet(const struct image_file *f)
 {
-	return is_tcp_conn(f->priv);
+	return is_tcp_conn(f->priv) ? RANK_LAST : RANK_NORMAL;
 }
 
 void inet_file_ends(const struct inet_file *p, struct inet_endpoint *src, struct inet_endpoint *dst)

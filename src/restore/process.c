@@ -191,6 +191,9 @@ static int restore_family(struct restore_tree *tree, const struct rec_process *p
 		ret = create_children(tree, p->pid, 1);
 	if (!ret)
 		ret = restore_session(p);
+	/* Before the session's other processes exist: they find it has its terminal. */
+	if (!ret && !p->zombie)
+		ret = restore_ctty(&tree->files, p);
 	if (!ret)
 		ret = create_children(tree, p->pid, 0);
 	if (!ret)
@@ -330,6 +333,9 @@ void restore_process(struct restore_tree *tree, size_t idx)
 	ret = restore_task_settings(ti);
 	if (!ret)
 		ret = prepare_restorer(ti, &p->bs, args, log_get_fd());
+	/* Last: closing any descriptor of a file (premap does) drops the POSIX locks on it. */
+	if (!ret)
+		ret = restore_posix_locks(ti);
 	if (ret)
 		_exit(1);
 	if (idx == 0 && tree->detach)

@@ -385,6 +385,8 @@ int cryo_restore(const struct restore_opts *opts)
 	if (ret)
 		return ret;
 	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);
+	if (!ret)
+		ret = check_file_locks(&tree, opts->file_locks);
 	if (!ret && opts->shell_job)
 		ret = find_terminal(&tree);
 	if (!ret) {

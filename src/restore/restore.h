@@ -18,6 +18,7 @@ struct restore_opts {
 	int shell_job; /* terminal descriptors become cryo's terminal */
 	const char *pidfile;
 	int display_stats; /* times and page counts on stdout once the tree runs */
+	int file_locks;	   /* the images' file locks are taken again; without, they are refused */
 };
 
 int cryo_restore(const struct restore_opts *opts);
@@ -126,6 +127,15 @@ struct bootstrap_report {
 	int32_t pad;
 	struct bootstrap bs;
 };
+
+/* file-lock.c: the images hold no lock, or --file-locks allows them. */
+int check_file_locks(const struct restore_tree *tree, int allowed);
+/* file-lock.c (in the process, once the pool is closed): its POSIX locks. */
+int restore_posix_locks(const struct task_image *ti);
+
+/* tty.c (in the process, once in its session and group): the pty it had as controlling
+ * terminal, and its group in the pty's foreground. */
+int restore_ctty(const struct file_pool *pool, const struct rec_process *p);
 
 /* pstree.c: pstree.img, and the images of every live process, checked. */
 int load_restore_tree(int dirfd, uint32_t root_pid, uint32_t nr_tasks, struct restore_tree *tree);

@@ -459,12 +459,30 @@ static int take_pagemap_rec(const struct img *img, const struct img_rec *rec, st
 	return 0;
 }
 
+/* A POSIX lock, through the fd before it. */
+static int take_lock_rec(const struct img *img, const struct img_rec *rec, struct task_image *ti)
+{
+	const struct rec_file_lock *r = rec->data;
+	struct image_lock *grown;
+
+	if (!ti->nr_fds || r->kind != FILE_LOCK_POSIX || r->write > 1)
+		return bad(img, "a file lock that is not a POSIX lock after a descriptor");
+	grown = realloc(ti->locks, (ti->nr_locks + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ti->locks = grown;
+	grown[ti->nr_locks++] = (struct image_lock){ti->fds[ti->nr_fds - 1].fd, *r};
+	return 0;
+}
+
 static int take_fd_rec(const struct img *img, const struct img_rec *rec, struct loader *l)
 {
 	struct task_image *ti = l->ti;
 	const struct rec_fd *f = rec->data;
 	struct rec_fd *grown;
 
+	if (rec->type == REC_FILE_LOCK)
+		return take_lock_rec(img, rec, ti);
 	if (rec->type != REC_FD)
 		return bad(img, "record of a kind that does not belong here");
 	if (f->fd > INT32_MAX || (ti->nr_fds && ti->fds[ti->nr_fds - 1].fd >= f->fd))
@@ -572,6 +590,7 @@ void task_image_free(struct task_image *ti)
 	free(ti->sigq.info);
 	free_chain(&ti->filters);
 	free(ti->timers);
+	free(ti->locks);
 	free(ti->threads);
 	free(ti->vmas);
 	free(ti->runs);

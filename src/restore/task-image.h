@@ -83,6 +83,14 @@ struct task_image {
 
 	struct rec_fd *fds; /* in increasing fd order */
 	size_t nr_fds;
+	struct image_lock *locks; /* POSIX locks, each with the fd it is taken through */
+	size_t nr_locks;
+};
+
+/* A POSIX lock of fds-PID.img. */
+struct image_lock {
+	uint32_t fd;
+	struct rec_file_lock rec;
 };
 
 int task_image_load(int dirfd, int pid, struct task_image *ti);

@@ -241,33 +241,40 @@ wait_dumped_gone() {
 	wait_until 30 "pid $1 to be free" pid_free "$1"
 }
 
-# cryo_restore_detached DIR PID: restore DIR in the background; the process must have PID.
+# cryo_restore_detached DIR PID [OPTION...]: restore DIR in the background; the process must have
+# PID.
 cryo_restore_detached() {
 	local dir=$1 pid=$2 got
+	shift 2
 	[[ $CRYO_SKIP == 1 ]] && return 0
-	log "cryo restore -D $dir -d"
-	"$CRYO" restore -D "$dir" -d --pidfile "$dir/restored.pid" -o restore.log -v4 ||
+	log "cryo restore -D $dir -d $*"
+	"$CRYO" restore -D "$dir" -d --pidfile "$dir/restored.pid" -o restore.log -v4 "$@" ||
 		fail "cryo restore exited with $?"
 	got=$(cat "$dir/restored.pid")
 	[[ $got == "$pid" ]] || fail "restored as pid '$got', want $pid"
 	alive "$pid" || fail "restored process $pid is not running"
 }
 
-# restore_foreground DIR: restore DIR in the foreground: cryo waits for the root and exits with
-# its status, left in $child_status. With CRYO_SKIP=1, the original job's status instead.
+# restore_foreground DIR [OPTION...]: restore DIR in the foreground: cryo waits for the root and
+# exits with its status, left in $child_status. With CRYO_SKIP=1, the original job's status instead.
 restore_foreground() {
+	local dir=$1
+	shift
 	if [[ $CRYO_SKIP == 1 ]]; then
 		wait_child "$job"
 	else
-		log "cryo restore -D $1"
-		"$CRYO" restore -D "$1" -o restore.log -v4 &
+		log "cryo restore -D $dir $*"
+		"$CRYO" restore -D "$dir" -o restore.log -v4 "$@" &
 		wait_child $!
 	fi
 }
 
-# dump_and_restore PID DIR: dump PID (it dies), restore it detached, same pid.
+# dump_and_restore PID DIR [OPTION...]: dump PID (it dies), restore it detached, same pid; the
+# OPTIONs go to both.
 dump_and_restore() {
-	cryo_dump "$1" "$2"
-	wait_dumped_gone "$1"
-	cryo_restore_detached "$2" "$1"
+	local pid=$1 dir=$2
+	shift 2
+	cryo_dump "$pid" "$dir" "$@"
+	wait_dumped_gone "$pid"
+	cryo_restore_detached "$dir" "$pid" "$@"
 }

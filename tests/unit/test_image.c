@@ -237,6 +237,12 @@ static const struct sample samples[] = {
     {REC_UNIX_PEER_NAME, 0, NULL, 20},
     {REC_UNIX_MSG, sizeof(struct rec_unix_msg), NULL, 300},
     {REC_UNIX_PENDING, sizeof(struct rec_unix_pending), NULL, 0},
+    {REC_GHOST_FILE, sizeof(struct rec_ghost_file), "/tmp/a deleted file", 0},
+    {REC_GHOST_DATA, 0, NULL, 200},
+    {REC_LINK_REMAP, 0, "/tmp/its old name", 0},
+    {REC_FILE_LOCK, sizeof(struct rec_file_lock), NULL, 0},
+    {REC_PTY, sizeof(struct rec_pty), NULL, 0},
+    {REC_PTY_DATA, 0, NULL, 50},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
@@ -1060,6 +1066,7 @@ static void write_show_dir(int dirfd)
 		struct rec_unix_sk sk;
 		char name[8];
 	} unix_sk = {{.ino = 77, .type = 5, .peek_off = -1}, "\0abc\n"};
+	struct rec_file_lock lock = {.kind = FILE_LOCK_FLOCK, .write = 1};
 	struct rec_path cwd = {.kind = PATH_CWD};
 	/* A seccomp filter: load the architecture, allow. */
 	struct {
@@ -1119,6 +1126,7 @@ static void write_show_dir(int dirfd)
 	assert_int_equal(img_write(&img, REC_INET_SK, &inet, sizeof(inet)), 0);
 	/* An abstract name: a NUL, then bytes, none after. */
 	assert_int_equal(img_write(&img, REC_UNIX_SK, &unix_sk, sizeof(unix_sk.sk) + 5), 0);
+	assert_int_equal(img_write(&img, REC_FILE_LOCK, &lock, sizeof(lock)), 0);
 	assert_int_equal(img_close(&img), 0);
 	assert_int_equal(img_create(dirfd, IMG_KIND_SHMEM, 0, &img), 0);
 	assert_int_equal(img_write_str(&img, REC_SHMEM, &shmem, sizeof(shmem), "cryo: one"), 0);
@@ -1190,6 +1198,7 @@ static void test_show(void **state)
 	    "\"type\": 5,",
 	    "\"peek_off\": -1,",
 	    "\"name\": \"\\u0000abc\\u000a\"}",
+	    "{\"type\": \"file_lock\", \"kind\": 1, \"write\": 1, \"start\": 0, \"len\": 0}",
 	    "{\"file\": \"inventory.img\", \"kind\": \"inventory\"",
 	    "{\"type\": \"auxv\", \"auxv\": [[6, 4096], [0, 0]]}",
 	    "{\"type\": \"vma\", \"start\": \"0x400000\", \"end\": \"0x401000\",",

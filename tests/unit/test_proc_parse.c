@@ -1520,11 +1520,24 @@ static void test_status_live(void **state)
 
 static void test_fdinfo_samples(void **state)
 {
+#define WANT_FDINFO(pos_, flags_, mnt_id_, ino_)                                                   \
+	{                                                                                          \
+		.pos = pos_, .flags = flags_, .mnt_id = mnt_id_, .ino = ino_                       \
+	}
 	static const struct proc_fdinfo want[] = {
-	    {0, 02004002, 9, 1130124, 2}, {7, 02100000, 26, 861, 0}, {0, 0102002, 26, 10952942, 0},
-	    {0, 04002, 17, 1038, 0},	  {0, 02, 17, 1038, 0},	     {0, 00, 17, 1038, 0},
-	    {0, 02, 17, 1038, 0},
+	    {.flags = 02004002, .mnt_id = 9, .ino = 1130124, .scm_fds = 2},
+	    WANT_FDINFO(7, 02100000, 26, 861),
+	    {.flags = 0102002,
+	     .mnt_id = 26,
+	     .ino = 10952942,
+	     .nr_locks = 1,
+	     .locks = {{PROC_LOCK_FLOCK, 1, 0, UINT64_MAX}}},
+	    WANT_FDINFO(0, 04002, 17, 1038),
+	    WANT_FDINFO(0, 02, 17, 1038),
+	    WANT_FDINFO(0, 00, 17, 1038),
+	    WANT_FDINFO(0, 02, 17, 1038),
 	};
+#undef WANT_FDINFO
 	struct parsed p;
 	size_t i;
 
@@ -1549,6 +1562,34 @@ static void test_fdinfo_variants(void **state)
 	assert_int_equal(p.fdinfo.flags, UINT32_MAX);
 	assert_int_equal(p.fdinfo.mnt_id, 0);
 	assert_int_equal(p.fdinfo.ino, 0);
+}
+
+/* POSIX, OFD, lease lines: kinds, types and ranges. */
+static void test_fdinfo_locks(void **state)
+{
+	static const struct proc_lock want[] = {
+	    {PROC_LOCK_POSIX, 1, 10, 29},
+	    {PROC_LOCK_POSIX, 0, 100, UINT64_MAX},
+	    {PROC_LOCK_OFD, 0, 5, 11},
+	    {PROC_LOCK_OTHER, 0, 0, 0},
+	};
+	struct parsed p;
+
+	expect_ok(FDINFO,
+		  "pos:\t0\nflags:\t02\nmnt_id:\t26\nino:\t9\n"
+		  "lock:\t1: POSIX  ADVISORY  WRITE 29045 fe:00:10953118 10 29\n"
+		  "lock:\t2: POSIX  ADVISORY  READ 29045 fe:00:10953118 100 EOF\n"
+		  "lock:\t3: OFDLCK ADVISORY  READ -1 fe:00:10953273 5 11\n"
+		  "lock:\t4: LEASE  ACTIVE    READ 29045 fe:00:10953273 0 EOF\n",
+		  &p);
+	assert_int_equal(p.fdinfo.nr_locks, 4);
+	assert_memory_equal(p.fdinfo.locks, want, sizeof(want));
+	expect_fails(FDINFO, "pos:\t0\nflags:\t02\nlock:\t1: POSIX  ADVISORY  WRITE 1 0:0:9 10 9\n",
+		     -EINVAL, "fdinfo line 3: lock ends before it starts");
+	expect_fails(FDINFO, "pos:\t0\nflags:\t02\nlock:\t1: FLOCK  ADVISORY  BOTH 1 0:0:9 0 EOF\n",
+		     -EINVAL, "fdinfo line 3: a lock neither READ nor WRITE");
+	expect_fails(FDINFO, "pos:\t0\nflags:\t02\nlock:\t1: POSIX  ADVISORY  READ 1 0:0:9 x EOF\n",
+		     -EINVAL, "fdinfo line 3: lock start");
 }
 
 static bool fdinfo_complete(const char *text, size_t len)
@@ -2189,6 +2230,7 @@ int main(void)
 	    cmocka_unit_test(test_status_live),
 	    cmocka_unit_test(test_fdinfo_samples),
 	    cmocka_unit_test(test_fdinfo_variants),
+	    cmocka_unit_test(test_fdinfo_locks),
 	    cmocka_unit_test(test_fdinfo_truncated),
 	    cmocka_unit_test(test_fdinfo_corrupt),
 	    cmocka_unit_test(test_fdinfo_live),
