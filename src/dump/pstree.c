@@ -5,9 +5,12 @@
  * pstree.img, which lists them with their sessions, groups and zombies.
  */
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arch.h"
 #include "common/log.h"
@@ -156,9 +159,42 @@ static struct rec_process *find_rec(const struct dump_tree *tree, uint32_t pid)
 	return NULL;
 }
 
+static int same_fd_table(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;
+}
+
 /*
- * The child subreapers, which the parasite found out; then the restore's plan, run here so that a
- * tree whose sessions or groups restore could not rebuild is refused now.
+ * Which processes share their parent's descriptor table (clone with CLONE_FILES): restore can
+ * share it again that way only. A table shared otherwise is refused.
+ */
+static int find_shared_fd_tables(struct dump_tree *tree)
+{
+	size_t i, j;
+
+	for (i = 1; i < tree->nr_procs; i++) {
+		const struct dump_task *t = &tree->procs[i];
+
+		if (same_fd_table(t->parent, t->pid)) {
+			find_rec(tree, t->pid)->shares_files = 1;
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			if (same_fd_table(tree->procs[j].pid, t->pid)) {
+				pr_err("process %d shares its descriptor table with %d, which is not "
+				       "its parent: not supported",
+				       t->pid, tree->procs[j].pid);
+				return -ENOTSUP;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The child subreapers, which the parasite found out, and the shared descriptor tables; then the
+ * restore's plan, run here so that a tree whose sessions or groups restore could not rebuild is
+ * refused now.
  */
 int check_tree_ids(struct dump_tree *tree)
 {
@@ -168,7 +204,9 @@ int check_tree_ids(struct dump_tree *tree)
 
 	for (i = 0; i < tree->nr_procs; i++)
 		find_rec(tree, tree->procs[i].pid)->subreaper = !!tree->procs[i].misc.child_subreaper;
-	ret = plan_sessions(tree->recs, tree->nr_recs, &plan);
+	ret = find_shared_fd_tables(tree);
+	if (!ret)
+		ret = plan_sessions(tree->recs, tree->nr_recs, &plan);
 	if (!ret)
 		free_session_plan(&plan);
 	return ret;

@@ -144,7 +144,8 @@ static const struct rec_field process_fields[] = {
     FIELD(rec_process, pid, U32),    FIELD(rec_process, ppid, U32),
     FIELD(rec_process, pgid, U32),   FIELD(rec_process, sid, U32),
     FIELD(rec_process, zombie, U32), FIELD(rec_process, exit_status, U32),
-    FIELD(rec_process, subreaper, U32), FIELD(rec_process, comm, CHARS), END_FIELDS,
+    FIELD(rec_process, subreaper, U32), FIELD(rec_process, shares_files, U32),
+    FIELD(rec_process, comm, CHARS),	END_FIELDS,
 };
 
 static const struct rec_field creds_fields[] = {

@@ -142,6 +142,7 @@ struct rec_process {
 	uint32_t zombie;      /* 1: dead, not reaped: only this record */
 	uint32_t exit_status; /* of a zombie, as wait() reports it */
 	uint32_t subreaper;   /* PR_SET_CHILD_SUBREAPER: orphans below it are reparented to it */
+	uint32_t shares_files; /* 1: it has its parent's descriptor table (clone CLONE_FILES) */
 	char comm[16];	      /* its name: a zombie has nothing else to show it */
 };
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * One process of the tree rebuilding itself, in a copy of cryo: it copies its descriptors out of
- * the pool, finds its bootstrap region and premaps its memory there (before its children exist,
- * so that they share its pages as after fork), creates its children with their PIDs around its
- * own setsid (each goes on from here, or dies again if it was a zombie), tells cryo where its
- * region is and jumps into the restorer. Any failure ends it; cryo, its tracer, then kills the
- * tree.
+ * the pool (a child created with its parent's table, CLONE_FILES, finds them there), finds its
+ * bootstrap region and premaps its memory there (before its children exist, so that they share
+ * its pages as after fork), creates its children with their PIDs around its own setsid (each
+ * goes on from here, or dies again if it was a zombie), tells cryo where its region is and jumps
+ * into the restorer. Cryo's descriptors in a shared table are closed by its first owner once the
+ * others are done with them. Any failure ends it; cryo, its tracer, then kills the tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,23 +105,72 @@ pid_t clone_with_pid(pid_t pid, uint64_t flags, int exit_signal)
 
 static void __attribute__((noreturn)) become(struct restore_tree *tree, size_t idx);
 
+static void close_pipe(int ends[2])
+{
+	close(ends[0]);
+	close(ends[1]);
+	ends[0] = ends[1] = -1;
+}
+
+/* Before the first child that will share this process's descriptor table: its pipe. */
+static int open_sharers_pipe(struct restore_tree *tree)
+{
+	if (tree->sharers_done[0] < 0 && pipe2(tree->sharers_done, O_CLOEXEC))
+		return pr_perror("cannot make a pipe for the processes sharing a descriptor table");
+	return 0;
+}
+
 /* The processes this one forks (the plan says which), before or after its setsid. */
 static int create_children(struct restore_tree *tree, uint32_t creator, uint32_t early)
 {
 	size_t i;
+	int ret;
 
 	for (i = 1; i < tree->nr; i++) {
 		const struct plan_proc *plan = &tree->plan.procs[i];
+		int shares = tree->procs[i].rec.shares_files;
 		pid_t child;
 
 		if (plan->creator != creator || plan->early != early)
 			continue;
-		child = clone_with_pid(tree->procs[i].rec.pid, 0, SIGCHLD);
+		ret = shares ? open_sharers_pipe(tree) : 0;
+		if (ret)
+			return ret;
+		child = clone_with_pid(tree->procs[i].rec.pid, shares ? CLONE_FILES : 0, SIGCHLD);
 		if (child < 0)
 			return -errno;
 		if (child == 0)
 			become(tree, i);
+		tree->nr_sharers += shares;
 	}
+	return 0;
+}
+
+/*
+ * Just forked: a child sharing its parent's descriptor table keeps the parent's pipe to say when
+ * it is done; another child has a copy of that pipe, which it closes.
+ */
+static void take_sharers_pipe(struct restore_tree *tree, const struct rec_process *p)
+{
+	if (p->shares_files)
+		tree->parent_done = tree->sharers_done[1];
+	else if (tree->sharers_done[0] >= 0)
+		close_pipe(tree->sharers_done);
+	tree->sharers_done[0] = tree->sharers_done[1] = -1;
+	tree->nr_sharers = 0;
+}
+
+/* Until every child sharing this process's table is done with cryo's descriptors in it. */
+static int wait_sharers(struct restore_tree *tree)
+{
+	char done;
+	size_t i;
+
+	for (i = 0; i < tree->nr_sharers; i++)
+		if (read(tree->sharers_done[0], &done, 1) != 1)
+			return pr_perror("a process sharing a descriptor table did not finish");
+	if (tree->sharers_done[0] >= 0)
+		close_pipe(tree->sharers_done);
 	return 0;
 }
 
@@ -222,6 +272,8 @@ static void __attribute__((noreturn)) restore_zombie(struct restore_tree *tree, 
  */
 static int rebuild_fd_table(struct restore_tree *tree, struct task_image *ti)
 {
+	if (tree->parent_done >= 0)
+		return 0; /* its parent's table, rebuilt already */
 	if (syscall(SYS_close_range, 0, tree->files.base - 1, 0))
 		return pr_perror("cannot close cryo's descriptors");
 	return restore_files(ti, &tree->files);
@@ -246,12 +298,34 @@ static int wait_traced(struct restore_tree *tree, size_t idx)
 	return 0;
 }
 
-/* What cryo's copy needs no more once the children exist and the region is known. */
-static void leave_cryo(struct restore_tree *tree)
+/*
+ * What cryo's copy needs no more once the children exist and the region is known: closed once
+ * every process sharing the table is done with it, by the table's first owner.
+ */
+static int leave_cryo(struct restore_tree *tree)
 {
+	int ret = wait_sharers(tree);
+
+	if (tree->parent_done >= 0)
+		return ret;
 	close_file_pool(&tree->files);
 	close(tree->dirfd);
 	close(tree->report[1]);
+	return ret;
+}
+
+/* The last of cryo's descriptors this process used: closed, or left to the table's owner. */
+static void leave_cryo_last(struct restore_tree *tree)
+{
+	char done = 1;
+
+	if (tree->parent_done >= 0) {
+		if (write(tree->parent_done, &done, 1) != 1)
+			pr_perror("cannot tell the parent its descriptor table is free");
+		return;
+	}
+	shmem_close(&tree->shmem); /* the task's own mappings and descriptors keep them */
+	close(log_get_err_fd());   /* the restorer reports to log_fd only */
 }
 
 /* The root's parent is cryo, which leaves after a detached restore: that death is not its parent's. */
@@ -274,6 +348,7 @@ static void become(struct restore_tree *tree, size_t idx)
 {
 	const struct rec_process *p = &tree->procs[idx].rec;
 
+	take_sharers_pipe(tree, p);
 	if (tree->plan.procs[idx].creator != p->ppid)
 		wait_reparented(p);
 	if (p->zombie)
@@ -325,7 +400,7 @@ void restore_process(struct restore_tree *tree, size_t idx)
 		ret = restore_family(tree, &p->rec);
 	if (!ret)
 		ret = report_bootstrap(tree, p);
-	leave_cryo(tree);
+	ret = leave_cryo(tree) ?: ret;
 	if (ret)
 		_exit(1);
 	stats_phase_end(STATS_FORK);
@@ -340,7 +415,6 @@ void restore_process(struct restore_tree *tree, size_t idx)
 		_exit(1);
 	if (idx == 0 && tree->detach)
 		drop_pdeathsig(p, args);
-	shmem_close(&tree->shmem); /* the task's own mappings and descriptors keep them */
-	close(log_get_err_fd()); /* the restorer reports to log_fd only */
+	leave_cryo_last(tree);
 	arch_jump_to_blob(p->bs.blob + restorer_entry, p->bs.stack_top, p->bs.args);
 }

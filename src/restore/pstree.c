@@ -30,8 +30,10 @@ static int bad(const char *why, uint32_t pid)
 /* The root first, each parent before its children, no pid twice. */
 static int check_process(struct restore_tree *tree, const struct rec_process *p, uint32_t root)
 {
-	if (!p->pid || p->zombie > 1 || find_proc(tree, p->pid))
+	if (!p->pid || p->zombie > 1 || p->shares_files > 1 || find_proc(tree, p->pid))
 		return bad("bad or repeated record", p->pid);
+	if (p->shares_files && (!tree->nr || p->zombie))
+		return bad("the root or a zombie cannot share a descriptor table", p->pid);
 	if (!tree->nr && (p->pid != root || p->zombie))
 		return bad("the tree does not start with the live root", p->pid);
 	if (tree->nr && !find_proc(tree, p->ppid))
@@ -94,6 +96,28 @@ static int check_root_pages(const struct restore_tree *tree)
 	return 0;
 }
 
+/* A process sharing its parent's descriptor table has the same descriptors. */
+static int check_shared_fd_tables(struct restore_tree *tree)
+{
+	size_t i;
+
+	for (i = 1; i < tree->nr; i++) {
+		const struct restore_proc *p = &tree->procs[i];
+		const struct task_image *parent = &find_proc(tree, p->rec.ppid)->ti;
+
+		if (p->rec.shares_files &&
+		    (p->ti.nr_fds != parent->nr_fds ||
+		     (p->ti.nr_fds &&
+		      memcmp(p->ti.fds, parent->fds, p->ti.nr_fds * sizeof(*p->ti.fds))))) {
+			pr_err("fds-%u.img: not the descriptors of its parent %u, whose table it "
+			       "shares",
+			       p->rec.pid, p->rec.ppid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* The plan works on the records alone, gathered in one array. */
 static int plan_tree(struct restore_tree *tree)
 {
@@ -125,6 +149,7 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 	memset(tree, 0, sizeof(*tree));
 	tree->sync[0] = tree->sync[1] = tree->report[0] = tree->report[1] = -1;
 	tree->tty_fd = -1;
+	tree->sharers_done[0] = tree->sharers_done[1] = tree->parent_done = -1;
 	tree->dirfd = dirfd;
 	ret = read_pstree(dirfd, root, nr_tasks, tree);
 	if (!ret)
@@ -142,6 +167,8 @@ int load_restore_tree(int dirfd, uint32_t root, uint32_t nr_tasks, struct restor
 			  ?: shmem_table_link(&tree->shmem, &tree->procs[i].ti);
 	if (!ret)
 		ret = check_root_pages(tree);
+	if (!ret)
+		ret = check_shared_fd_tables(tree);
 	if (!ret)
 		ret = plan_tree(tree);
 	return ret;

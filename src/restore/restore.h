@@ -119,6 +119,13 @@ struct restore_tree {
 	struct rec_process *recs; /* the records of procs, in one array */
 	struct session_plan plan; /* who forks whom, and the helper tasks */
 	struct shmem_table shmem; /* the objects shared between processes and VMAs */
+	/*
+	 * In a process whose children share its descriptor table (CLONE_FILES): each writes a byte
+	 * here once done with cryo's descriptors, which are then closed; -1 while it has none.
+	 */
+	int sharers_done[2];
+	size_t nr_sharers;
+	int parent_done; /* in such a child: its parent's sharers_done[1]; else -1 */
 };
 
 /* What a process tells cryo before it jumps into the restorer. */
@@ -146,7 +153,7 @@ struct restore_proc *find_proc(struct restore_tree *tree, uint32_t pid);
 void restore_process(struct restore_tree *tree, size_t idx) __attribute__((noreturn));
 /*
  * clone3 with set_tid: the child with that PID, in this PID namespace, sending exit_signal to its
- * parent when it ends; flags: CLONE_UNTRACED or 0.
+ * parent when it ends; flags: CLONE_UNTRACED, CLONE_FILES or 0.
  */
 pid_t clone_with_pid(pid_t pid, uint64_t flags, int exit_signal);
 int is_helper(const struct restore_tree *tree, pid_t pid);

@@ -155,6 +155,17 @@ static int plan_group(const struct rec_process *recs, size_t nr, const struct re
 	return add_helper(plan, p->pgid, creator->pid, HELPER_GROUP);
 }
 
+/* A descriptor table is shared at clone(): only by the process's own parent. */
+static int check_files_creator(const struct rec_process *p, const struct plan_proc *plan)
+{
+	if (!p->shares_files || plan->creator == p->ppid)
+		return 0;
+	pr_err("process %u shares its parent %u's descriptor table, but its session makes %u "
+	       "create it: not supported",
+	       p->pid, p->ppid, plan->creator);
+	return -ENOTSUP;
+}
+
 int plan_sessions(const struct rec_process *recs, size_t nr, struct session_plan *plan)
 {
 	uint32_t *need = calloc(nr, sizeof(*need));
@@ -167,6 +178,8 @@ int plan_sessions(const struct rec_process *recs, size_t nr, struct session_plan
 	ret = need && plan->procs ? plan_session_creators(recs, nr, need, plan) : -ENOMEM;
 	for (i = 0; i < nr && !ret; i++)
 		ret = plan_group(recs, nr, &recs[i], plan);
+	for (i = 0; i < nr && !ret; i++)
+		ret = check_files_creator(&recs[i], &plan->procs[i]);
 	free(need);
 	if (ret)
 		free_session_plan(plan);

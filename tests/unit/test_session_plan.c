@@ -13,10 +13,11 @@
 
 #include "restore/session-plan.h"
 
-/* pid, ppid, pgid, sid, zombie, exit status, subreaper, name */
-#define PROC(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 0, "p"}
-#define ZOMBIE(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 1, 0, 0, "z"}
-#define SUBREAPER(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 1, "s"}
+/* pid, ppid, pgid, sid, zombie, exit status, subreaper, shares files, name */
+#define PROC(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 0, 0, "p"}
+#define ZOMBIE(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 1, 0, 0, 0, "z"}
+#define SUBREAPER(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 1, 0, "s"}
+#define SHARES_FILES(pid, ppid, pgid, sid) {pid, ppid, pgid, sid, 0, 0, 0, 1, "f"}
 #define NR(recs) (sizeof(recs) / sizeof(recs[0]))
 
 static void test_plain_tree(void **state)
@@ -137,6 +138,24 @@ static void test_group_leader_moved(void **state)
 	assert_int_not_equal(plan_sessions(recs, NR(recs), &plan), 0);
 }
 
+/* A process sharing its parent's descriptor table must be created by that parent. */
+static void test_shared_files(void **state)
+{
+	const struct rec_process by_parent[] = {PROC(10, 1, 10, 10), SHARES_FILES(11, 10, 11, 10),
+						SHARES_FILES(12, 11, 10, 10)};
+	const struct rec_process orphan[] = {SUBREAPER(10, 1, 10, 10),
+					     SHARES_FILES(12, 10, 11, 11)};
+	struct session_plan plan;
+
+	(void)state;
+	assert_int_equal(plan_sessions(by_parent, NR(by_parent), &plan), 0);
+	assert_int_equal(plan.procs[1].creator, 10);
+	assert_int_equal(plan.procs[2].creator, 11);
+	free_session_plan(&plan);
+	/* 12's session helper 11 forks it: it could not have 10's table. */
+	assert_int_not_equal(plan_sessions(orphan, NR(orphan), &plan), 0);
+}
+
 /* The root of a shell job: its group and session are the shell's, outside the tree. */
 static void test_shell_job(void **state)
 {
@@ -158,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plain_tree),
+	    cmocka_unit_test(test_shared_files),
 	    cmocka_unit_test(test_child_of_former_session),
 	    cmocka_unit_test(test_former_session_chain),
 	    cmocka_unit_test(test_dead_session_leader),
