@@ -111,7 +111,8 @@ static void open_shared(void)
 	wl_path(path, sizeof(path), "fdt-shared.data");
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	offset = 1 + wl_random_u64() % 100000;
-	if (fd < 0 || dup2(fd, SHARED_FD) != SHARED_FD || lseek(SHARED_FD, offset, SEEK_SET) != offset)
+	if (fd < 0 || dup2(fd, SHARED_FD) != SHARED_FD ||
+	    lseek(SHARED_FD, offset, SEEK_SET) != offset)
 		wl_die("the shared file: %s", strerror(errno));
 	close(fd);
 }
@@ -135,7 +136,8 @@ int main(int argc, char **argv)
 	wl_ready();
 	wl_wait_go();
 	wait_for(ADDED);
-	wl_check(is_open(ADDED_FD), "fd %d, which C opened, is not in the table C shares", ADDED_FD);
+	wl_check(is_open(ADDED_FD), "fd %d, which C opened, is not in the table C shares",
+		 ADDED_FD);
 	say(ADDED_SEEN);
 	wait_for(CLOSED);
 	wl_check(!is_open(SHARED_FD), "fd %d, which G closed, is still open here", SHARED_FD);
