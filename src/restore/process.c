@@ -224,10 +224,17 @@ static int create_helpers(struct restore_tree *tree, uint32_t creator)
 }
 
 /* Forked by a helper, it waits until the helper's exit has given it back its parent. */
-static void wait_reparented(const struct rec_process *p)
+static int wait_reparented(const struct rec_process *p, uint32_t helper)
 {
-	while ((uint32_t)getppid() != p->ppid)
+	pid_t ppid;
+
+	while ((ppid = getppid()) == (pid_t)helper)
 		usleep(1000);
+	if ((uint32_t)ppid == p->ppid)
+		return 0;
+	pr_err("process %u, orphaned by helper %u, went to %d instead of its parent %u", p->pid,
+	       helper, ppid, p->ppid);
+	return -ECHILD;
 }
 
 /* Its own session and group, with the children forked before and after it takes them. */
@@ -347,10 +354,11 @@ static void drop_pdeathsig(const struct restore_proc *p, struct restorer_args *a
 static void become(struct restore_tree *tree, size_t idx)
 {
 	const struct rec_process *p = &tree->procs[idx].rec;
+	uint32_t creator = tree->plan.procs[idx].creator;
 
 	take_sharers_pipe(tree, p);
-	if (tree->plan.procs[idx].creator != p->ppid)
-		wait_reparented(p);
+	if (creator != p->ppid && wait_reparented(p, creator))
+		_exit(1);
 	if (p->zombie)
 		restore_zombie(tree, idx);
 	restore_process(tree, idx);

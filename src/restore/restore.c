@@ -288,6 +288,17 @@ static uint64_t pages_to_restore(const struct restore_tree *tree)
 	return nr;
 }
 
+/* cryo reads the reports once every process has written its own: the pipe holds them all. */
+static int size_report_pipe(const struct restore_tree *tree)
+{
+	size_t need = tree->nr * sizeof(struct bootstrap_report);
+
+	if (need > (size_t)fcntl(tree->report[0], F_GETPIPE_SZ) &&
+	    fcntl(tree->report[0], F_SETPIPE_SZ, need) < 0)
+		return pr_perror("cannot make room for the reports of %zu processes", tree->nr);
+	return 0;
+}
+
 static int run_restore(const struct restore_opts *opts, struct restore_tree *tree)
 {
 	pid_t root;
@@ -303,6 +314,9 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	tree->detach = opts->detach;
 	if (pipe2(tree->sync, O_CLOEXEC) || pipe2(tree->report, O_CLOEXEC))
 		return pr_perror("cannot create a pipe");
+	ret = size_report_pipe(tree);
+	if (ret)
+		return ret;
 	ret = open_files(tree);
 	if (ret)
 		return ret;
