@@ -1501,15 +1501,27 @@ int proc_parse_mountinfo(pid_t pid, struct proc_mount **mounts, size_t *nr)
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
+/*
+ * Only the state, which follows the last ')': the other fields of a task on its way out may not
+ * parse (its group and session read -1 once they are detached).
+ */
 char proc_task_state(pid_t tid)
 {
-	struct proc_stat st;
-	char path[32];
+	char path[32], buf[512], *paren;
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d", tid);
-	if (access(path, F_OK) || proc_parse_stat(tid, &st))
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	return st.state;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')'); /* the end of comm, which may hold ')' itself */
+	return paren && paren[1] == ' ' ? paren[2] : 0;
 }
 
 /* /proc files report a size of 0: read until EOF, doubling the buffer. */

@@ -66,13 +66,11 @@ static int wait_pid_free(pid_t pid)
 	int waited;
 
 	for (waited = 0; waited < PID_FREE_TIMEOUT_MS; waited += 20) {
-		struct proc_stat st;
-		char path[32];
+		char state = proc_task_state(pid);
 
-		snprintf(path, sizeof(path), "/proc/%d", pid);
-		if (access(path, F_OK))
+		if (!state)
 			return 0;
-		if (proc_parse_stat(pid, &st) == 0 && st.state != 'Z') {
+		if (state != 'Z' && state != 'X') {
 			pr_err("PID %d is in use by a running process", pid);
 			return -EBUSY;
 		}

@@ -28,6 +28,7 @@
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1489,6 +1490,24 @@ static void test_status_corrupt(void **state)
 	check_nul_byte(STATUS, status_sample);
 }
 
+/* A running task, a zombie, and a pid that is gone. */
+static void test_task_state_live(void **state)
+{
+	pid_t child = fork();
+	siginfo_t info;
+
+	(void)state;
+	if (child == 0)
+		_exit(0);
+	assert_true(child > 0);
+	assert_int_equal(proc_task_state(getpid()), 'R');
+	/* Until it is a zombie: waited for without reaping it. */
+	assert_int_equal(waitid(P_PID, child, &info, WEXITED | WNOWAIT), 0);
+	assert_int_equal(proc_task_state(child), 'Z');
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(proc_task_state(child), 0);
+}
+
 static void test_status_live(void **state)
 {
 	sigset_t set, old;
@@ -2228,6 +2247,7 @@ int main(void)
 	    cmocka_unit_test(test_status_truncated),
 	    cmocka_unit_test(test_status_corrupt),
 	    cmocka_unit_test(test_status_live),
+	    cmocka_unit_test(test_task_state_live),
 	    cmocka_unit_test(test_fdinfo_samples),
 	    cmocka_unit_test(test_fdinfo_variants),
 	    cmocka_unit_test(test_fdinfo_locks),
