@@ -25,6 +25,7 @@ enum long_only_opts {
 	OPT_SKIP_IN_FLIGHT,
 	OPT_GHOST_LIMIT,
 	OPT_LINK_REMAP,
+	OPT_SKIP_FILE_SIZE_CHECK,
 };
 
 /* criu's default: deleted files up to 1 MiB go into the images. */
@@ -38,7 +39,7 @@ struct cli {
 	const char *pidfile;
 	pid_t pid;
 	int leave_running, leave_stopped, detach, shell_job, display_stats, tcp_established;
-	int ext_unix_sk, skip_in_flight, link_remap, file_locks;
+	int ext_unix_sk, skip_in_flight, link_remap, file_locks, skip_file_size_check;
 	uint64_t ghost_limit;
 };
 
@@ -49,8 +50,8 @@ static const char usage_text[] =
 	"            [--link-remap] [--ghost-limit SIZE] [--display-stats] [-W DIR] [-o LOG]\n"
 	"            [-v[N]]\n"
 	"  cryo restore -D DIR [-d|--restore-detached] [--pidfile FILE] [-j|--shell-job]\n"
-	"            [--tcp-established] [-l|--file-locks] [--display-stats] [-W DIR] [-o LOG]\n"
-	"            [-v[N]]\n"
+	"            [--tcp-established] [-l|--file-locks] [--skip-file-size-check]\n"
+	"            [--display-stats] [-W DIR] [-o LOG] [-v[N]]\n"
 	"  cryo check                 kernel features cryo needs, each present or not\n"
 	"  cryo show DIR              every image of DIR decoded to JSON\n"
 	"  cryo --help | --version\n"
@@ -81,6 +82,8 @@ static const char usage_text[] =
 	"                             unlinked at restore (at restore: accepted, not needed)\n"
 	"      --ghost-limit SIZE     the largest deleted file whose content goes into the\n"
 	"                             images (default 1M; suffixes K, M, G)\n"
+	"      --skip-file-size-check at restore, a regular file reopened by path may have\n"
+	"                             another size than at dump (default: refused)\n"
 	"      --display-stats        at the end, the time of each phase and the page counts\n"
 	"                             on stdout\n"
 	"  -W, --work-dir DIR         where relative -o and --pidfile paths go (default: the\n"
@@ -107,6 +110,7 @@ static const struct option long_opts[] = {
 	{"file-locks", no_argument, NULL, 'l'},
 	{"link-remap", no_argument, NULL, OPT_LINK_REMAP},
 	{"ghost-limit", required_argument, NULL, OPT_GHOST_LIMIT},
+	{"skip-file-size-check", no_argument, NULL, OPT_SKIP_FILE_SIZE_CHECK},
 	{"log-file", required_argument, NULL, 'o'},
 	{"work-dir", required_argument, NULL, 'W'},
 	{"verbosity", optional_argument, NULL, 'v'},
@@ -212,6 +216,9 @@ static int parse_option(struct cli *cli, int opt)
 		return 0;
 	case OPT_LINK_REMAP:
 		cli->link_remap = 1;
+		return 0;
+	case OPT_SKIP_FILE_SIZE_CHECK:
+		cli->skip_file_size_check = 1;
 		return 0;
 	case OPT_GHOST_LIMIT:
 		return parse_size(optarg, &cli->ghost_limit) ? usage_error("bad size '%s'", optarg)
@@ -336,6 +343,7 @@ static int run_restore(const struct cli *cli, int dirfd)
 		.pidfile = cli->pidfile,
 		.display_stats = cli->display_stats,
 		.file_locks = cli->file_locks,
+		.skip_file_size_check = cli->skip_file_size_check,
 	};
 	int ret = cryo_restore(&opts);
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -66,4 +67,17 @@ int pread_all(int fd, void *buf, size_t len, off_t off)
 		off += n;
 	}
 	return 0;
+}
+
+int grab_fd(pid_t pid, int fd)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), copy;
+
+	if (pidfd < 0)
+		return pr_perror("cannot open a pidfd of %d", pid);
+	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (copy < 0)
+		copy = pr_perror("cannot get a copy of fd %d of %d", fd, pid);
+	close(pidfd);
+	return copy;
 }

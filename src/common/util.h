@@ -10,6 +10,8 @@
 
 /* readlink of /proc/PID/<what> into buf, NUL-terminated; logs and fails on truncation. */
 int proc_readlink(pid_t pid, const char *what, char *buf, size_t size);
+/* cryo's own descriptor on the open file description of fd of pid (pidfd_getfd), or -errno. */
+int grab_fd(pid_t pid, int fd);
 /* Write all of buf, retrying short writes. */
 int write_all(int fd, const void *buf, size_t len);
 /*

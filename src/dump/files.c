@@ -234,6 +234,8 @@ static int add_file(struct file_table *files, struct dump_fd *d, uint32_t *id)
 	if (!ret)
 		ret = dumpers[rec.kind].dump(d, files);
 	if (!ret)
+		ret = dump_file_owner(d, &files->img);
+	if (!ret)
 		ret = dump_description_locks(d, &files->img);
 	if (ret)
 		return ret;
@@ -341,19 +343,6 @@ int dump_files(struct dump_task *t, struct file_table *files)
 		ret = img_finish(&img, write_fds(&img, files, t->pid, fds, nr));
 	free(fds);
 	return ret;
-}
-
-int dump_fd_grab(pid_t pid, int fd)
-{
-	int pidfd = syscall(SYS_pidfd_open, pid, 0), copy;
-
-	if (pidfd < 0)
-		return pr_perror("cannot open a pidfd of %d", pid);
-	copy = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (copy < 0)
-		copy = pr_perror("cannot get a copy of fd %d of %d", fd, pid);
-	close(pidfd);
-	return copy;
 }
 
 int files_write_more(struct img *img, uint32_t id)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "dump/proc_parse.h"
+#include "common/util.h"
 #include "images/image.h"
 
 /* One descriptor of a process, as seen from outside. */
@@ -50,8 +51,6 @@ struct file_dumper {
 	int (*end)(struct img *img, int ret);
 };
 
-/* cryo's own descriptor on the open file description of fd of pid (pidfd_getfd), or -errno. */
-int dump_fd_grab(pid_t pid, int fd);
 /* A file_more record: what follows adds to file id. */
 int files_write_more(struct img *img, uint32_t id);
 
@@ -82,6 +81,9 @@ void end_link_remaps(struct file_table *files, int failed);
 
 /* tty.c: a pty master: the pair's index, settings and session. */
 int dump_pty(const struct dump_fd *d, struct file_table *files);
+
+/* file-owner.c: who gets d's I/O signals and which signal, if it has either. */
+int dump_file_owner(const struct dump_fd *d, struct img *img);
 
 /* file-lock.c: refuse d's locks without --file-locks, and leases. */
 int check_fd_locks(const struct dump_fd *d, const struct dump_opts *opts);
@@ -148,7 +150,7 @@ int find_fd(const struct file_table *files, fd_match_fn match, const void *arg, 
  */
 static inline int grab_file(const struct dump_fd *d)
 {
-	return dump_fd_grab(d->pid, d->fd);
+	return grab_fd(d->pid, d->fd);
 }
 
 #endif

@@ -421,7 +421,7 @@ int dump_unix_sk(const struct dump_fd *d, struct file_table *files)
 		       d->fd, d->pid, d->fi.scm_fds);
 		return -ENOTSUP;
 	}
-	fd = dump_fd_grab(d->pid, d->fd);
+	fd = grab_fd(d->pid, d->fd);
 	if (fd < 0)
 		return fd;
 	ret = write_socket(d, sk, fd, img);
@@ -474,7 +474,7 @@ static int dump_waiting(struct img *img, const struct waiting_listener *w)
 
 	ret = files_write_more(img, w->file_id);
 	if (!ret && w->read_them) {
-		fd = dump_fd_grab(w->pid, w->fd);
+		fd = grab_fd(w->pid, w->fd);
 		if (fd < 0)
 			return fd;
 		pr_info("fd %d of %d: cryo accepts the %u connections waiting to read them (the "

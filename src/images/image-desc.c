@@ -380,6 +380,14 @@ static const struct rec_field file_lock_fields[] = {
     END_FIELDS,
 };
 
+static const struct rec_field file_owner_fields[] = {
+    FIELD(rec_file_owner, type, U32),
+    FIELD(rec_file_owner, pid, I32),
+    FIELD(rec_file_owner, signum, U32),
+    FIELD(rec_file_owner, pad, PAD),
+    END_FIELDS,
+};
+
 static const struct rec_field pty_fields[] = {
     FIELD(rec_pty, index, U32),	    FIELD(rec_pty, locked, U32),     FIELD(rec_pty, slave_uid, U32),
     FIELD(rec_pty, slave_gid, U32), FIELD(rec_pty, slave_mode, U32), FIELD(rec_pty, sid, U32),
@@ -476,6 +484,7 @@ static const struct rec_desc recs[REC_TYPE_MAX] = {
     [REC_FILE_LOCK] = FIXED("file_lock", rec_file_lock, file_lock_fields),
     [REC_PTY] = FIXED("pty", rec_pty, pty_fields),
     [REC_PTY_DATA] = {"pty_data", 0, 1, REC_PTY_DATA_MAX, TAIL_BYTES, "data", NULL},
+    [REC_FILE_OWNER] = FIXED("file_owner", rec_file_owner, file_owner_fields),
 };
 
 const struct rec_desc *rec_desc(uint32_t type)

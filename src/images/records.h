@@ -87,6 +87,7 @@ enum rec_type {
 	REC_FILE_LOCK = 53,
 	REC_PTY = 54,
 	REC_PTY_DATA = 55,
+	REC_FILE_OWNER = 56,
 	REC_TYPE_MAX
 };
 
@@ -749,6 +750,17 @@ struct rec_pty {
  * yet, in order, in records of at most REC_PTY_DATA_MAX bytes (the whole payload).
  */
 #define REC_PTY_DATA_MAX (64u * 1024u)
+
+/*
+ * In files.img, after the records of an open file description that has an owner (F_SETOWN_EX)
+ * or a signal (F_SETSIG): who gets its I/O signals (SIGIO with O_ASYNC), and which signal.
+ */
+struct rec_file_owner {
+	uint32_t type; /* F_OWNER_TID 0, F_OWNER_PID 1, F_OWNER_PGRP 2 */
+	int32_t pid;   /* the thread, process or group, 0: none */
+	uint32_t signum; /* F_SETSIG: 0 is SIGIO */
+	uint32_t pad;
+};
 
 /*
  * The last record of every record image, written by the codec itself: a file cut between two

@@ -46,8 +46,8 @@ int check_path_file(const struct file_pool *pool, const struct image_file *f)
 	return 0;
 }
 
-/* Same kind, and a regular file the same size; a device the same device. */
-static int check_same_file(const struct path_file *p, int fd)
+/* Same kind, and a regular file the same size (unless allowed); a device the same device. */
+static int check_same_file(const struct file_pool *pool, const struct path_file *p, int fd)
 {
 	struct stat st;
 
@@ -58,9 +58,14 @@ static int check_same_file(const struct path_file *p, int fd)
 		return -ESTALE;
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != p->rec.size) {
-		pr_err("%s changed size since the dump (%lu bytes, now %lu)", p->path,
-		       (unsigned long)p->rec.size, (unsigned long)st.st_size);
-		return -ESTALE;
+		if (!pool->size_may_change) {
+			pr_err("%s changed size since the dump (%lu bytes, now %lu); "
+			       "--skip-file-size-check accepts that",
+			       p->path, (unsigned long)p->rec.size, (unsigned long)st.st_size);
+			return -ESTALE;
+		}
+		pr_warn("%s changed size since the dump (%lu bytes, now %lu): accepted", p->path,
+			(unsigned long)p->rec.size, (unsigned long)st.st_size);
 	}
 	if (S_ISCHR(st.st_mode) && st.st_rdev != p->rec.rdev) {
 		pr_err("%s is not the device it was at dump time", p->path);
@@ -90,7 +95,7 @@ static int open_path_file(struct file_pool *pool, struct image_file *f)
 	fd = open(path, flags);
 	if (fd < 0)
 		return pr_perror("cannot open %s again", path);
-	ret = job_tty ? 0 : check_same_file(p, fd);
+	ret = job_tty ? 0 : check_same_file(pool, p, fd);
 	if (!ret && !S_ISCHR(p->rec.mode) && !(f->rec.open_flags & O_PATH) &&
 	    lseek(fd, f->rec.pos, SEEK_SET) != (off_t)f->rec.pos)
 		ret = pr_perror("cannot seek %s to %lu", p->path, (unsigned long)f->rec.pos);

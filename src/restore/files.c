@@ -30,8 +30,12 @@ static const struct file_restorer *const restorers[FILE_KIND_MAX] = {
 };
 /* clang-format on */
 
-/* The O_* flags fcntl(F_SETFL) can set again; the others came with the open. */
-#define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+/*
+ * The O_* flags fcntl(F_SETFL) can set again; the others came with the open. O_ASYNC is set by
+ * the file's owner, through its own descriptor: the I/O signals name the descriptor it was set
+ * through (si_fd).
+ */
+#define SETFL_FLAGS (O_APPEND | O_DIRECT | O_NOATIME | O_NONBLOCK)
 
 int reopen_flags(const struct image_file *f)
 {
@@ -93,6 +97,8 @@ static int take_record(struct file_pool *pool, const struct img *img, const stru
 		return more_of(pool, img, rec, cur);
 	if (!*cur)
 		return bad(img, "a record before the first file");
+	if (rec->type == REC_FILE_OWNER)
+		return add_file_owner(*cur, img, rec);
 	if (rec->type == REC_FILE_LOCK)
 		return add_description_lock(*cur, img, rec);
 	if ((*cur)->nr_locks)
@@ -284,6 +290,15 @@ int fds_above_task(const struct task_image *ti)
 	return ti->nr_fds ? (int)ti->fds[ti->nr_fds - 1].fd + 1 : 0;
 }
 
+static int set_async(const struct image_file *f, int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_ASYNC))
+		return pr_perror("cannot set O_ASYNC on file %u", f->rec.id);
+	return 0;
+}
+
 /* What the files this process owns do once its table is in place. */
 static int run_owner_steps(const struct task_image *ti, const struct file_pool *pool)
 {
@@ -293,11 +308,13 @@ static int run_owner_steps(const struct task_image *ti, const struct file_pool *
 	for (i = 0; i < ti->nr_fds; i++) {
 		const struct image_file *f = &pool->files[ti->fds[i].file_id - 1];
 		const struct file_restorer *r = restorers[f->rec.kind];
+		int fd = ti->fds[i].fd;
 
-		if (!r->in_owner || f->owner_pid != (uint32_t)ti->pid ||
-		    f->owner_fd != ti->fds[i].fd)
+		if (f->owner_pid != (uint32_t)ti->pid || f->owner_fd != (uint32_t)fd)
 			continue;
-		ret = r->in_owner(pool, f, ti->fds[i].fd);
+		ret = f->rec.open_flags & O_ASYNC ? set_async(f, fd) : 0;
+		if (!ret && r->in_owner)
+			ret = r->in_owner(pool, f, fd);
 		if (ret)
 			return ret;
 	}

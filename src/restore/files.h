@@ -24,6 +24,8 @@ struct image_file {
 	uint32_t owner_fd;  /* and that process's lowest descriptor on it */
 	struct rec_file_lock *locks; /* flock and OFD locks it holds */
 	size_t nr_locks;
+	struct rec_file_owner owner; /* who gets its I/O signals, and which (has_owner) */
+	int has_owner;
 };
 
 struct shmem_table;
@@ -34,6 +36,7 @@ struct file_pool {
 	const struct shmem_table *shmem; /* the memfds' objects, created before the pool */
 	const char *tty; /* with --shell-job: cryo's terminal, for the tree's terminals */
 	int base;	 /* the pool is above every descriptor of every process */
+	int size_may_change; /* --skip-file-size-check: a regular file may have another size now */
 };
 
 /* The restore half of a family. */
@@ -121,6 +124,10 @@ extern const struct file_restorer unix_sk_restorer;
 int load_files(int dirfd, struct file_pool *pool);
 /* The files of the process's descriptors exist; it owns those no process before it had. */
 int claim_files(struct file_pool *pool, uint32_t pid, const struct rec_fd *fds, size_t nr);
+/* file-owner.c: f's owner and I/O signal, from files.img. */
+int add_file_owner(struct image_file *f, const struct img *img, const struct img_rec *rec);
+/* file-owner.c (cryo, once every process has its descriptors): every file's owner and signal. */
+int restore_file_owners(const struct file_pool *pool);
 /* file-lock.c: a flock or OFD lock of files.img, for f. */
 int add_description_lock(struct image_file *f, const struct img *img, const struct img_rec *rec);
 /* file-lock.c: f's flock and OFD locks, taken on fd. */

@@ -335,6 +335,8 @@ static int run_restore(const struct restore_opts *opts, struct restore_tree *tre
 	if (!ret)
 		ret = read_reports(tree);
 	if (!ret)
+		ret = restore_file_owners(&tree->files);
+	if (!ret)
 		ret = finish_restore(tree);
 	stats_phase_end(STATS_FINISH);
 	progress_end();
@@ -397,6 +399,7 @@ int cryo_restore(const struct restore_opts *opts)
 	if (ret)
 		return ret;
 	ret = load_restore_tree(opts->dirfd, inv.root_pid, inv.nr_tasks, &tree);
+	tree.files.size_may_change = opts->skip_file_size_check;
 	if (!ret)
 		ret = check_file_locks(&tree, opts->file_locks);
 	if (!ret && opts->shell_job)

@@ -19,6 +19,7 @@ struct restore_opts {
 	const char *pidfile;
 	int display_stats; /* times and page counts on stdout once the tree runs */
 	int file_locks;	   /* the images' file locks are taken again; without, they are refused */
+	int skip_file_size_check; /* a file reopened by path may have changed size since the dump */
 };
 
 int cryo_restore(const struct restore_opts *opts);

@@ -8,8 +8,8 @@
 #     takes it;
 #   - a deleted file still linked elsewhere: refused without --link-remap; a dump with
 #     --link-remap that fails later removes the link it made;
-#   - a regular file whose size changed between dump and restore: the restore is refused, and
-#     goes through once the file has its size again;
+#   - a regular file whose size changed between dump and restore: the restore is refused; it
+#     goes through with --skip-file-size-check, and without once the file has its size again;
 #   - a process holding a file lock, dumped without --file-locks: refused, naming it; images
 #     holding a lock, restored without --file-locks: refused, then restored with it;
 #   - a ghost limit that is not a size: refused.
@@ -63,6 +63,10 @@ echo more >>"$dir/sized"
 expect_error "a file whose size changed since the dump" \
 	"$CRYO" restore -D "$tmp/img-sized" -d
 pid_free "$pid" || fail "a failed restore left process $pid behind"
+cryo_restore_detached "$tmp/img-sized" "$pid" --skip-file-size-check
+[[ $(stat -L -c %s "/proc/$pid/fd/3") == 16 ]] || fail "the restored fd 3 is not on the grown file"
+kill -KILL "$pid"
+wait_dumped_gone "$pid"
 truncate -s 11 "$dir/sized"
 cryo_restore_detached "$tmp/img-sized" "$pid"
 kill -KILL "$pid"

@@ -243,6 +243,7 @@ static const struct sample samples[] = {
     {REC_FILE_LOCK, sizeof(struct rec_file_lock), NULL, 0},
     {REC_PTY, sizeof(struct rec_pty), NULL, 0},
     {REC_PTY_DATA, 0, NULL, 50},
+    {REC_FILE_OWNER, sizeof(struct rec_file_owner), NULL, 0},
     /* Last: written by img_close(), not by the caller, and never handed out by img_next(). */
     {REC_END, sizeof(struct rec_end), NULL, 0},
 };
