@@ -2,10 +2,11 @@
 /*
  * File descriptors: a regular file opened three times (read-write, append-only, read-only), each
  * with its own random offset, a dup of the read-write one at a high number (same open file
- * description, so one offset), /dev/null and /dev/zero, a directory, and the driver's stdin,
- * stdout and stderr (stdout and stderr share one description: 2>&1). After go the same fds must
- * be open on the same files with the same flags, offsets and sharing, and must work: writes land
- * at the offsets, the append goes to the end, reads see the file.
+ * description, so one offset), /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom, a
+ * directory, and the driver's stdin, stdout and stderr (stdout and stderr share one description:
+ * 2>&1). After go the same fds must be open on the same files with the same flags, offsets and
+ * sharing, and must work: writes land at the offsets, the append goes to the end, reads see the
+ * file, each device behaves as itself.
  */
 #include "workload.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,7 +42,7 @@ struct fd_state {
 	char link[PATH_MAX];
 };
 
-static int rw_fd, app_fd, ro_fd, null_fd, zero_fd, dir_fd;
+static int rw_fd, app_fd, ro_fd, null_fd, zero_fd, full_fd, random_fd, urandom_fd, dir_fd;
 static off_t rw_off, app_off, ro_off;
 static uint64_t data_seed, rw_seed, app_seed;
 static char data_path[PATH_MAX];
@@ -93,7 +95,18 @@ static void build(void)
 		wl_die("dup2: %s", strerror(errno));
 	null_fd = xopen("/dev/null", O_RDWR);
 	zero_fd = xopen("/dev/zero", O_RDONLY | O_NONBLOCK);
+	full_fd = xopen("/dev/full", O_WRONLY);
+	random_fd = xopen("/dev/random", O_RDONLY);
+	urandom_fd = xopen("/dev/urandom", O_RDONLY);
 	dir_fd = xopen(wl_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static bool is_device(int fd, unsigned int major_nr, unsigned int minor_nr)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) && major(st.st_rdev) == major_nr &&
+	       minor(st.st_rdev) == minor_nr;
 }
 
 /* The open fds, from /proc/self/fd, in increasing order. */
@@ -251,6 +264,12 @@ static void check_io(void)
 	wl_check(read(zero_fd, buf, sizeof(buf)) == sizeof(buf) && !buf[0] &&
 		     !memcmp(buf, buf + 1, sizeof(buf) - 1),
 		 "fd %d does not behave as /dev/zero", zero_fd);
+	wl_check(write(full_fd, buf, 10) < 0 && errno == ENOSPC,
+		 "fd %d does not behave as /dev/full", full_fd);
+	wl_check(is_device(random_fd, 1, 8) && read(random_fd, buf, 16) == 16,
+		 "fd %d is not /dev/random, or gives no bytes", random_fd);
+	wl_check(is_device(urandom_fd, 1, 9) && read(urandom_fd, buf, 16) == 16,
+		 "fd %d is not /dev/urandom, or gives no bytes", urandom_fd);
 	fstat(rw_fd, &st);
 	ino = st.st_ino;
 	wl_check(!fstatat(dir_fd, "data file", &st, 0) && st.st_ino == ino,
