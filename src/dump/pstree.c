@@ -164,31 +164,64 @@ static int same_fd_table(pid_t a, pid_t b)
 	return syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) == 0;
 }
 
-/*
- * Which processes share their parent's descriptor table (clone with CLONE_FILES): restore can
- * share it again that way only. A table shared otherwise is refused.
- */
-static int find_shared_fd_tables(struct dump_tree *tree)
+/* kcmp orders descriptor tables: sorted by it, the processes sharing one stand together. */
+static int cmp_fd_table(const void *a, const void *b)
 {
-	size_t i, j;
+	const struct dump_task *x = *(const struct dump_task *const *)a;
+	const struct dump_task *y = *(const struct dump_task *const *)b;
+	long order = syscall(SYS_kcmp, x->pid, y->pid, KCMP_FILES, 0, 0);
 
-	for (i = 1; i < tree->nr_procs; i++) {
-		const struct dump_task *t = &tree->procs[i];
+	return order == 1 ? -1 : order == 2 ? 1 : 0;
+}
 
-		if (same_fd_table(t->parent, t->pid)) {
+/*
+ * The processes of one table: restore shares it again only as clone(CLONE_FILES) gave it, each
+ * process but the first owner having it from its parent.
+ */
+static int mark_sharers(struct dump_tree *tree, struct dump_task *const *group, size_t nr)
+{
+	const struct dump_task *owner = NULL;
+	size_t i;
+
+	for (i = 0; i < nr && nr > 1; i++) {
+		const struct dump_task *t = group[i];
+
+		if (t->parent && same_fd_table(t->parent, t->pid)) {
 			find_rec(tree, t->pid)->shares_files = 1;
 			continue;
 		}
-		for (j = 0; j < i; j++) {
-			if (same_fd_table(tree->procs[j].pid, t->pid)) {
-				pr_err("process %d shares its descriptor table with %d, which is not "
-				       "its parent: not supported",
-				       t->pid, tree->procs[j].pid);
-				return -ENOTSUP;
-			}
+		if (owner) {
+			pr_err("processes %d and %d share a descriptor table that neither has from "
+			       "its parent: not supported",
+			       owner->pid, t->pid);
+			return -ENOTSUP;
 		}
+		owner = t;
 	}
 	return 0;
+}
+
+/* Which processes share their parent's descriptor table; a table shared otherwise is refused. */
+static int find_shared_fd_tables(struct dump_tree *tree)
+{
+	struct dump_task **by_table = malloc(tree->nr_procs * sizeof(*by_table));
+	size_t i, start, end;
+	int ret = 0;
+
+	if (!by_table)
+		return -ENOMEM;
+	for (i = 0; i < tree->nr_procs; i++)
+		by_table[i] = &tree->procs[i];
+	qsort(by_table, tree->nr_procs, sizeof(*by_table), cmp_fd_table);
+	for (start = 0; start < tree->nr_procs && !ret; start = end) {
+		for (end = start + 1;
+		     end < tree->nr_procs && same_fd_table(by_table[start]->pid, by_table[end]->pid);
+		     end++)
+			;
+		ret = mark_sharers(tree, by_table + start, end - start);
+	}
+	free(by_table);
+	return ret;
 }
 
 /*

@@ -12,7 +12,8 @@
 #     goes through with --skip-file-size-check, and without once the file has its size again;
 #   - a process holding a file lock, dumped without --file-locks: refused, naming it; images
 #     holding a lock, restored without --file-locks: refused, then restored with it;
-#   - a ghost limit that is not a size: refused.
+#   - a ghost limit that is not a size: refused;
+#   - a descriptor table shared by two processes neither of which has it from its parent: refused.
 source "$(dirname "$0")/lib.sh"
 
 dir=$tmp/files
@@ -88,3 +89,12 @@ for limit in 12X -1 '' 99999999999G; do
 	expect_error "--ghost-limit '$limit'" "$CRYO" dump -t "$pid" -D "$tmp" --ghost-limit "$limit"
 done
 untouched "$pid" || fail "process $pid was left stopped, traced or dead"
+
+start "$tmp/fdt.out" "$WORKLOADS/wl_fdt_shared" "$tmp/go-fdt" orphaned
+wait_ready "$pid" "$tmp/fdt.out"
+mkdir -m 0700 "$tmp/img-fdt"
+expect_error "a descriptor table shared with a process that is not the parent" \
+	"$CRYO" dump -t "$pid" -D "$tmp/img-fdt"
+grep -q 'share a descriptor table' "$tmp/expect_error.err" || fail "the error does not say why"
+untouched "$pid" || fail "process $pid was left stopped, traced or dead"
+kill -KILL "$pid"

@@ -11,6 +11,10 @@
  *
  * Each step waits for the one before through a pipe; the children report through their exit
  * status.
+ *
+ * With the argument "orphaned", a tree cryo must refuse: this process, a child subreaper, forks A;
+ * A clones B with its table, B clones C with it and exits: C, now this process's child, shares a
+ * table with A, which is not its parent. It only waits to be dumped.
  */
 #include "workload.h"
 
@@ -20,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +105,41 @@ static void __attribute__((noreturn)) run_d(void)
 		  : 1);
 }
 
+/* C: once it is this process's child, it dies with it, and says it is in place. */
+static void __attribute__((noreturn)) run_orphan(pid_t root)
+{
+	while (getppid() != root)
+		usleep(1000);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	say(SET_UP);
+	for (;;)
+		pause();
+}
+
+static void run_orphaned(void)
+{
+	pid_t root = getpid(), a;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || pipe(steps[SET_UP]))
+		wl_die("setup: %s", strerror(errno));
+	a = fork();
+	if (a < 0)
+		wl_die("fork: %s", strerror(errno));
+	if (a == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (clone_files() == 0) { /* B */
+			if (clone_files() == 0)
+				run_orphan(root);
+			_exit(0);
+		}
+		for (;;)
+			pause();
+	}
+	wait_for(SET_UP);
+	wl_ready();
+	wl_wait_go();
+}
+
 static void open_shared(void)
 {
 	char path[256];
@@ -122,6 +162,10 @@ int main(int argc, char **argv)
 	pid_t c, d;
 
 	wl_init(argc, argv);
+	if (argc > 2 && !strcmp(argv[2], "orphaned")) {
+		run_orphaned();
+		return wl_finish();
+	}
 	open_shared();
 	fflush(stdout);
 	c = clone_files();
